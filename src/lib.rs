@@ -1,1 +1,10 @@
-pub fn x(){}
+//! vaultfn: a Rust custom handler for Azure Functions that reports the state of Key Vault-backed
+//! settings and serves secret metadata, plus the pieces of the `vaultfn` developer CLI.
+
+pub mod error;
+pub mod functions;
+pub mod invocation;
+pub mod routes;
+pub mod settings;
+pub mod startup;
+pub mod telemetry;

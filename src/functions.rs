@@ -1,0 +1,34 @@
+//! The functions this app exposes. The folders under `function-templates/` hold the same table as
+//! the host reads it (a test keeps the two in step); payload mode uses it to find the route that
+//! answers an invocation of `/{FunctionName}`.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthLevel {
+    Anonymous,
+    Function,
+    Admin,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Function {
+    pub name: &'static str,
+    /// Route template below the route prefix, in the host's syntax.
+    pub route: &'static str,
+    pub methods: &'static [&'static str],
+    pub auth_level: AuthLevel,
+}
+
+/// The route prefix the app's host.json keeps (the host's default).
+pub const ROUTE_PREFIX: &str = "api";
+
+pub const FUNCTIONS: &[Function] = &[
+    Function { name: "config-check", route: "config-check", methods: &["GET"], auth_level: AuthLevel::Function },
+    Function { name: "health", route: "health", methods: &["GET"], auth_level: AuthLevel::Anonymous },
+];
+
+pub fn by_name(name: &str) -> Option<&'static Function> {
+    FUNCTIONS.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+}

@@ -1,0 +1,94 @@
+//! Typed configuration, read once at start from the process environment (where the Functions host
+//! puts the app settings), and the classification of settings for `config-check`.
+
+pub mod check;
+pub mod reference;
+
+use std::collections::BTreeMap;
+
+use secrecy::SecretString;
+
+/// Port used when the handler runs outside the Functions host.
+pub const DEFAULT_PORT: u16 = 3000;
+
+/// One entry of `CONFIG_CHECK_SETTINGS`: a setting the app expects, optionally with the name of
+/// the Key Vault secret behind it (`SETTING=SecretName`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectedSetting {
+    pub name: String,
+    pub secret: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    #[error("FUNCTIONS_CUSTOMHANDLER_PORT must be a port number (1-65535)")]
+    BadPort,
+}
+
+/// Everything the handler reads from its environment. Every value is held as a `SecretString`:
+/// a resolved Key Vault reference is indistinguishable from a plain setting.
+#[derive(Debug)]
+pub struct Config {
+    pub port: u16,
+    pub expected: Vec<ExpectedSetting>,
+    /// Problems found in `CONFIG_CHECK_SETTINGS` itself, reported by config-check.
+    pub expected_errors: Vec<String>,
+    pub values: BTreeMap<String, SecretString>,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_vars(std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))))
+    }
+
+    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Self, SettingsError> {
+        let values: BTreeMap<String, SecretString> =
+            vars.into_iter().map(|(k, v)| (k, SecretString::from(v))).collect();
+        let port = match plain(&values, "FUNCTIONS_CUSTOMHANDLER_PORT") {
+            None => DEFAULT_PORT,
+            Some(p) => p.trim().parse::<u16>().ok().filter(|p| *p != 0).ok_or(SettingsError::BadPort)?,
+        };
+        let (expected, expected_errors) = parse_expected(plain(&values, "CONFIG_CHECK_SETTINGS").unwrap_or_default());
+        Ok(Self { port, expected, expected_errors, values })
+    }
+
+    /// A setting that is configuration, not a secret (ports, names, URLs).
+    pub fn plain(&self, name: &str) -> Option<&str> {
+        plain(&self.values, name)
+    }
+}
+
+fn plain<'a>(values: &'a BTreeMap<String, SecretString>, name: &str) -> Option<&'a str> {
+    use secrecy::ExposeSecret;
+    values.get(name).map(|v| v.expose_secret()).filter(|v| !v.is_empty())
+}
+
+/// Parses `CONFIG_CHECK_SETTINGS`: comma-separated names, each optionally `NAME=SecretName`.
+pub fn parse_expected(list: &str) -> (Vec<ExpectedSetting>, Vec<String>) {
+    let mut expected: Vec<ExpectedSetting> = Vec::new();
+    let mut errors = Vec::new();
+    for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let (name, secret) = match entry.split_once('=') {
+            Some((n, s)) => (n.trim(), Some(s.trim())),
+            None => (entry, None),
+        };
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.') {
+            errors.push("CONFIG_CHECK_SETTINGS has an entry whose setting name is empty or has characters other than letters, digits, '_', '-' and '.'".to_owned());
+            continue;
+        }
+        let secret = match secret {
+            Some(s) if !reference::is_secret_name(s) => {
+                errors.push(format!(
+                    "CONFIG_CHECK_SETTINGS entry for {name} names a secret that is not 1-127 letters, digits or hyphens"
+                ));
+                None
+            }
+            other => other.map(str::to_owned),
+        };
+        if expected.iter().any(|e| e.name == name) {
+            continue;
+        }
+        expected.push(ExpectedSetting { name: name.to_owned(), secret });
+    }
+    (expected, errors)
+}
