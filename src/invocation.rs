@@ -71,6 +71,7 @@ pub async fn invoke(
     body: Bytes,
 ) -> Result<Json<InvocationResponse>, ApiError> {
     let function = functions::by_name(&name).ok_or_else(|| ApiError::RouteNotFound(format!("function {name}")))?;
+    tracing::Span::current().record("function", function.name);
     let payload = parse(&body)?;
     let request = rebuild_request(function, payload)?;
     let response = functions.oneshot(request).await.map_err(|never| match never {})?;

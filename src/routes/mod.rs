@@ -79,10 +79,11 @@ async fn not_found(request: Request) -> ApiError {
     ApiError::RouteNotFound(format!("{} {}", request.method(), request.uri().path()))
 }
 
-/// One span per request, keyed on the route template and the host's invocation id. The raw URI is
+/// One span per request, keyed on the route template and the host's invocation id (payload mode
+/// records the invoked function too). The raw URI is
 /// left out on purpose: its query may carry `code=<function key>`.
 fn request_span(request: &Request) -> tracing::Span {
     let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
     let invocation_id = request.headers().get(INVOCATION_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-    tracing::info_span!("request", method = %request.method(), route, invocation_id)
+    tracing::info_span!("request", method = %request.method(), route, invocation_id, function = tracing::field::Empty)
 }

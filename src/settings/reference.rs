@@ -185,3 +185,7 @@ pub fn is_vault_name(name: &str) -> bool {
 pub fn is_secret_name(name: &str) -> bool {
     (1..=127).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
+
+#[cfg(test)]
+#[path = "reference_tests.rs"]
+mod tests;
