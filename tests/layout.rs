@@ -6,17 +6,41 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use jsonschema::{Retrieve, Uri, Validator};
+use jsonschema::{Draft, Retrieve, Uri, Validator};
 use serde_json::{Value, json};
 use vaultfn::functions::{FUNCTIONS, ROUTE_PREFIX};
 use vaultfn::settings::parse_expected;
 use vaultfn::settings::reference::{self, Syntax};
 
-/// The schemas stored in `tests/schemas/`, by the URL SchemaStore publishes them at.
-const STORED_SCHEMAS: &[(&str, &str)] = &[
-    ("https://json.schemastore.org/host.json", "host.json"),
-    ("https://json.schemastore.org/function.json", "function.json"),
+/// A schema stored in `tests/schemas/`.
+struct StoredSchema {
+    /// The URL SchemaStore publishes it at.
+    url: &'static str,
+    file: &'static str,
+    /// The draft to read it as when its `$schema` understates the keywords it uses.
+    draft: Option<Draft>,
+}
+
+const STORED_SCHEMAS: &[StoredSchema] = &[
+    StoredSchema { url: "https://json.schemastore.org/host.json", file: "host.json", draft: None },
+    // Declares draft-04 but uses `const` (draft-06) to tell the sql and mysql bindings apart.
+    // Read strictly as draft-04, `const` is ignored, every http binding also matches sqlBinding
+    // and the `oneOf` over binding kinds rejects it. SchemaStore's own checks (ajv) and editors
+    // honour `const`. Every other keyword it uses reads the same in draft-06, apart from the root
+    // `id`, which no `$ref` relies on.
+    StoredSchema {
+        url: "https://json.schemastore.org/function.json",
+        file: "function.json",
+        draft: Some(Draft::Draft6),
+    },
 ];
+
+fn stored(file: &str) -> &'static StoredSchema {
+    STORED_SCHEMAS
+        .iter()
+        .find(|s| s.file == file)
+        .unwrap_or_else(|| panic!("tests/schemas/{file} is not listed in STORED_SCHEMAS"))
+}
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -40,15 +64,19 @@ impl Retrieve for StoredSchemas {
         let wanted = uri.as_str().trim_end_matches('#');
         STORED_SCHEMAS
             .iter()
-            .find(|(url, _)| *url == wanted)
-            .map(|(_, file)| stored_schema(file))
+            .find(|s| s.url == wanted)
+            .map(|s| stored_schema(s.file))
             .ok_or_else(|| format!("{wanted} is referenced by a schema but not stored in tests/schemas/").into())
     }
 }
 
 fn validator(file: &str) -> Validator {
-    jsonschema::options()
-        .with_retriever(StoredSchemas)
+    let mut options = jsonschema::options();
+    options.with_retriever(StoredSchemas);
+    if let Some(draft) = stored(file).draft {
+        options.with_draft(draft);
+    }
+    options
         .build(&stored_schema(file))
         .unwrap_or_else(|e| panic!("tests/schemas/{file} does not compile as a schema: {e}"))
 }
