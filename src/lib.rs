@@ -4,6 +4,7 @@
 pub mod error;
 pub mod functions;
 pub mod invocation;
+pub mod package;
 pub mod routes;
 pub mod settings;
 pub mod startup;
