@@ -2,8 +2,11 @@
 //! generation, the host's `files` secret store, and request authorization.
 
 mod auth;
+mod file;
 pub mod generate;
 pub mod marvin;
+mod names;
+pub mod store;
 
 use std::path::PathBuf;
 
@@ -11,6 +14,7 @@ use secrecy::SecretString;
 
 pub use auth::{KeySnapshot, authorized, presented_key, resolve_level};
 pub use generate::{generate_key, is_host_generated};
+pub use store::{KeyScope, KeyStore, Outcome, StoreIdentity};
 
 /// Header the host reads a key from before falling back to the query.
 pub const KEY_HEADER: &str = "x-functions-key";
