@@ -4,6 +4,7 @@
 pub mod error;
 pub mod functions;
 pub mod invocation;
+pub mod keys;
 pub mod package;
 pub mod routes;
 pub mod settings;

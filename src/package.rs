@@ -22,7 +22,9 @@ pub enum PackageError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{0} is missing: run from the project root or pass --script-root")]
     Missing(PathBuf),
-    #[error("cargo build of the handler failed ({0}); for the musl target install musl-tools and run `rustup target add {1}`")]
+    #[error(
+        "cargo build of the handler failed ({0}); for the musl target install musl-tools and run `rustup target add {1}`"
+    )]
     Build(String, String),
     #[error("zip: {0}")]
     Zip(#[from] zip::result::ZipError),
@@ -109,7 +111,8 @@ pub fn package(script_root: &Path, handler: &Path, out: &Path) -> Result<Package
 fn write_zip(app_dir: &Path, functions: &[String], zip_path: &Path) -> Result<(), PackageError> {
     let file = fs::File::create(zip_path).map_err(io(zip_path))?;
     let mut zip = zip::ZipWriter::new(file);
-    let options = |mode| SimpleFileOptions::default().compression_method(CompressionMethod::Deflated).unix_permissions(mode);
+    let options =
+        |mode| SimpleFileOptions::default().compression_method(CompressionMethod::Deflated).unix_permissions(mode);
     let mut entries = vec![("host.json".to_owned(), FILE_MODE), ("handler".to_owned(), HANDLER_MODE)];
     entries.extend(functions.iter().map(|f| (format!("{f}/function.json"), FILE_MODE)));
     for (name, mode) in entries {
