@@ -165,3 +165,85 @@ impl MetadataCache {
         Ok((list, status))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn meta(name: &str) -> SecretMetadata {
+        SecretMetadata {
+            name: name.into(),
+            version: None,
+            enabled: true,
+            created_on: None,
+            updated_on: None,
+            expires_on: None,
+            not_before: None,
+            content_type: None,
+            tags: Default::default(),
+            managed: false,
+            recovery_level: None,
+            recoverable_days: None,
+            expires_in_days: None,
+            expiring_soon: false,
+            stale: false,
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_misses_share_one_call_and_failures_fall_back_to_stale() {
+        let cache = MetadataCache::new(Duration::from_millis(300));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let fetch = |calls: Arc<AtomicUsize>| async move {
+            calls.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            Ok(Some(meta("a")))
+        };
+        let all =
+            futures::future::join_all((0..200).map(|_| cache.secret("a", || fetch(calls.clone()))))
+                .await;
+        assert!(all.iter().all(|r| r.as_ref().is_ok_and(|(m, _)| !m.stale)));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        let (_, status) = cache.secret("a", || fetch(calls.clone())).await.unwrap();
+        assert_eq!(
+            (status, calls.load(Ordering::SeqCst)),
+            (CacheStatus::Hit, 1)
+        );
+
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        let down = || async { Err(VaultError::Unreachable) };
+        let (m, status) = cache.secret("a", down).await.unwrap();
+        assert!(m.stale && status == CacheStatus::Stale);
+        assert_eq!(
+            cache.secret("b", down).await.unwrap_err(),
+            VaultError::Unreachable
+        );
+        let forbidden = || async {
+            Err(VaultError::Forbidden {
+                code: crate::vault::ForbiddenCode::Rbac,
+            })
+        };
+        assert_eq!(
+            cache.secret("a", forbidden).await.unwrap_err().status(),
+            403
+        );
+    }
+
+    #[tokio::test]
+    async fn not_found_is_cached_briefly() {
+        let cache = MetadataCache::new(Duration::from_secs(300));
+        let calls = AtomicUsize::new(0);
+        for _ in 0..3 {
+            let err = cache
+                .secret("gone", || async {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    Ok(None)
+                })
+                .await
+                .unwrap_err();
+            assert_eq!(err.status(), 404);
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+}

@@ -67,6 +67,7 @@ struct Version {
     value: SecretString,
 }
 
+#[derive(Debug)]
 pub struct DevVault {
     path: PathBuf,
 }
@@ -221,5 +222,72 @@ impl MetadataSource for DevVault {
 
     fn kind(&self) -> BackendKind {
         BackendKind::DevVault
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn example() -> DevVault {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("dev-vault.example.json");
+        DevVault::open(&path).expect("the example dev vault loads")
+    }
+
+    #[tokio::test]
+    async fn answers_like_key_vault() {
+        let vault = example();
+        let db = vault
+            .secret("database-password".into())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            db.version.as_deref(),
+            Some("9f8e7d6c5b4a39281706f5e4d3c2b1a0")
+        );
+        assert_eq!(db.tags.get("owner").map(String::as_str), Some("platform"));
+        assert!(vault.secret("missing".into()).await.unwrap().is_none());
+        let list = vault.list().await.unwrap();
+        assert_eq!(list.len(), 3);
+        assert!(list.iter().all(|m| m.version.is_none()));
+    }
+
+    #[tokio::test]
+    async fn values_and_their_errors() {
+        let vault = example();
+        let v1 = vault
+            .value(
+                "database-password",
+                Some("0a1b2c3d4e5f60718293a4b5c6d7e8f9"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(v1.expose_secret(), "dev-only-database-password-v1");
+        let current = vault.value("database-password", None).await.unwrap();
+        assert_eq!(current.expose_secret(), "dev-only-database-password-v2");
+        let disabled = vault.value("legacy-webhook-token", None).await.unwrap_err();
+        assert_eq!(
+            disabled,
+            VaultError::Forbidden {
+                code: ForbiddenCode::SecretDisabled
+            }
+        );
+        assert_eq!(vault.value("nope", None).await.unwrap_err().status(), 404);
+    }
+
+    #[test]
+    fn broken_file_is_reported_without_its_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dev.json");
+        std::fs::write(
+            &path,
+            r#"{"secrets":[{"name":"a","versions":[{"value":"CANARY-x","enabled":"CANARY-y"}]}]}"#,
+        )
+        .unwrap();
+        let err = DevVault::open(&path).unwrap_err();
+        assert_eq!(err.setting, "VAULTFN_DEV_VAULT");
+        assert!(!err.to_string().contains("CANARY"), "{err}");
     }
 }
