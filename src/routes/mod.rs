@@ -110,12 +110,30 @@ pub fn app(state: SharedState) -> Router {
         .route("/{function}", post(invoke))
         .merge(functions)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(body_too_large_as_problem))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
                 .on_request(())
                 .on_response(tower_http::trace::DefaultOnResponse::new().level(Level::INFO)),
         )
+}
+
+/// The body limit answers 413 in plain text; every error we send is problem+json.
+async fn body_too_large_as_problem(response: axum::response::Response) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE
+        || response.headers().get(axum::http::header::CONTENT_TYPE).is_some_and(|v| v == crate::error::PROBLEM_JSON)
+    {
+        return response;
+    }
+    crate::error::Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body-too-large",
+        "Payload Too Large",
+        format!("The request body is larger than {MAX_BODY_BYTES} bytes, the most any function of this app accepts."),
+    )
+    .into_response()
 }
 
 /// The host's readiness poll and health ping: any answer will do, so answer at once.

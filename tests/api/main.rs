@@ -2,6 +2,7 @@
 
 mod config_check;
 mod helpers;
+mod hostile;
 mod lifecycle;
 mod payload;
 mod secrets;
