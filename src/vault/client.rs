@@ -1,0 +1,330 @@
+//! The Key Vault backend: one `SecretClient` per process behind a total time budget.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use azure_core::error::ErrorKind;
+use azure_core::http::headers::RETRY_AFTER;
+use azure_core::http::policies::{RetryHeaders, RetryPolicy};
+use azure_core::http::{ClientOptions, RetryOptions, StatusCode, Transport};
+use azure_security_keyvault_secrets::models::{
+    SecretClientGetSecretOptions, SecretClientListSecretPropertiesOptions, SecretProperties,
+};
+use azure_security_keyvault_secrets::{ResourceExt, SecretClient, SecretClientOptions};
+use futures::TryStreamExt;
+use futures::future::BoxFuture;
+use secrecy::SecretString;
+
+use super::config::{ConfigError, KeyVaultConfig};
+use super::credential::CredentialKind;
+use super::error::{ForbiddenCode, VaultError};
+use super::metadata::{SecretMetadata, current_version};
+use super::{BackendKind, MetadataSource};
+
+pub struct KeyVaultSource {
+    client: Arc<SecretClient>,
+    credential: CredentialKind,
+    budget: Duration,
+}
+
+impl KeyVaultSource {
+    pub fn new(
+        cfg: &KeyVaultConfig,
+        credential: (
+            CredentialKind,
+            Arc<dyn azure_core::credentials::TokenCredential>,
+        ),
+        budget: Duration,
+    ) -> Result<Self, ConfigError> {
+        let options = SecretClientOptions {
+            client_options: ClientOptions {
+                transport: Some(Transport::new(Arc::new(http_client(cfg, budget)?))),
+                retry: RetryOptions::custom(Arc::new(OneQuickRetry)),
+                ..Default::default()
+            },
+            // Left on: the emulator in tests is reached under a name the challenge matches.
+            verify_challenge_resource: Some(true),
+            ..Default::default()
+        };
+        let client =
+            SecretClient::new(cfg.url.as_str(), credential.1, Some(options)).map_err(|_| {
+                ConfigError {
+                    setting: "KEY_VAULT_URL",
+                    reason: "the Key Vault client rejected the URL".into(),
+                }
+            })?;
+        Ok(Self {
+            client: Arc::new(client),
+            credential: credential.0,
+            budget,
+        })
+    }
+
+    async fn within_budget<T>(
+        &self,
+        call: impl Future<Output = Result<T, VaultError>>,
+    ) -> Result<T, VaultError> {
+        tokio::time::timeout(self.budget, call)
+            .await
+            .unwrap_or(Err(VaultError::Timeout {
+                budget_ms: self.budget.as_millis() as u64,
+            }))
+    }
+
+    fn map_err(&self, name: Option<&str>, err: azure_core::Error) -> VaultError {
+        let mapped = map_azure_error(name, self.credential, &err);
+        // The error's own text can quote response bodies; log only its shape.
+        tracing::warn!(kind = ?kind_name(err.kind()), status = ?mapped.status(), problem = mapped.type_slug(), "Key Vault call failed");
+        mapped
+    }
+}
+
+fn http_client(cfg: &KeyVaultConfig, budget: Duration) -> Result<reqwest::Client, ConfigError> {
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(budget.min(Duration::from_secs(3)))
+        // Key Vault never redirects; following one could send the bearer token elsewhere.
+        .redirect(reqwest::redirect::Policy::none());
+    if let Some(path) = &cfg.ca_file {
+        let ca_err = |reason: &str| ConfigError {
+            setting: "KEY_VAULT_CA_FILE",
+            reason: reason.into(),
+        };
+        let pem = std::fs::read(path).map_err(|_| ca_err("cannot read the file"))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|_| ca_err("is not a PEM certificate bundle"))?;
+        if certs.is_empty() {
+            return Err(ca_err("contains no PEM certificate"));
+        }
+        // Merged with the system roots; verification itself is never relaxed.
+        builder = builder.tls_certs_merge(certs);
+    }
+    for (host, addr) in &cfg.resolve {
+        builder = builder.resolve(host, *addr);
+    }
+    builder.build().map_err(|_| ConfigError {
+        setting: "KEY_VAULT_CA_FILE",
+        reason: "the HTTPS client could not be built with these certificates".into(),
+    })
+}
+
+/// One quick retry of a transient failure, never of a 429: Key Vault's Retry-After can be far
+/// longer than our budget, so the caller is told to come back instead.
+#[derive(Debug)]
+struct OneQuickRetry;
+
+impl RetryPolicy for OneQuickRetry {
+    fn is_expired(&self, elapsed: azure_core::time::Duration, retry_count: u32) -> bool {
+        retry_count >= 1 || elapsed >= azure_core::time::Duration::seconds(1)
+    }
+    fn retry_headers(&self) -> Option<&RetryHeaders> {
+        None
+    }
+    fn retry_status_codes(&self) -> &[StatusCode] {
+        &[
+            StatusCode::RequestTimeout,
+            StatusCode::InternalServerError,
+            StatusCode::BadGateway,
+            StatusCode::ServiceUnavailable,
+            StatusCode::GatewayTimeout,
+        ]
+    }
+    fn sleep_duration(&self, _retry_count: u32) -> azure_core::time::Duration {
+        azure_core::time::Duration::milliseconds(100)
+    }
+}
+
+fn kind_name(kind: &ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::HttpResponse { .. } => "http-response",
+        ErrorKind::Connection => "connection",
+        ErrorKind::Io => "io",
+        ErrorKind::DataConversion => "data-conversion",
+        ErrorKind::Credential => "credential",
+        _ => "other",
+    }
+}
+
+pub(crate) fn map_azure_error(
+    name: Option<&str>,
+    credential: CredentialKind,
+    err: &azure_core::Error,
+) -> VaultError {
+    match err.kind() {
+        ErrorKind::HttpResponse {
+            status,
+            error_code,
+            raw_response,
+        } => {
+            let code = error_code.as_deref();
+            match u16::from(*status) {
+                404 => VaultError::NotFound {
+                    name: name.unwrap_or_default().to_owned(),
+                },
+                403 => VaultError::Forbidden {
+                    code: match raw_response {
+                        Some(raw) => match ForbiddenCode::from_body(raw.body()) {
+                            ForbiddenCode::Other(None) => ForbiddenCode::from_code(code),
+                            found => found,
+                        },
+                        None => ForbiddenCode::from_code(code),
+                    },
+                },
+                429 => VaultError::Throttled {
+                    retry_after: raw_response
+                        .as_ref()
+                        .and_then(|raw| raw.headers().get_optional_str(&RETRY_AFTER))
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs),
+                },
+                401 => VaultError::Credential {
+                    kind: credential,
+                    rejected: true,
+                },
+                other => VaultError::Upstream {
+                    status: Some(other),
+                    code: match ForbiddenCode::from_code(code) {
+                        ForbiddenCode::Other(c) => c,
+                        known => Some(known.to_string()),
+                    },
+                    challenge: false,
+                },
+            }
+        }
+        ErrorKind::Credential => VaultError::Credential {
+            kind: credential,
+            rejected: false,
+        },
+        ErrorKind::Connection | ErrorKind::Io => VaultError::Unreachable,
+        // The challenge check is the one non-HTTP failure an operator can act on directly.
+        _ if format!("{err}").contains("challenge resource") => VaultError::Upstream {
+            status: None,
+            code: None,
+            challenge: true,
+        },
+        _ => VaultError::Upstream {
+            status: None,
+            code: None,
+            challenge: false,
+        },
+    }
+}
+
+fn to_metadata(props: SecretProperties, fallback_name: Option<&str>) -> Option<SecretMetadata> {
+    let id = props.resource_id().ok();
+    let name = id
+        .as_ref()
+        .map(|i| i.name.clone())
+        .or_else(|| fallback_name.map(str::to_owned))?;
+    let attrs = props.attributes.unwrap_or_default();
+    Some(SecretMetadata {
+        name,
+        version: id.and_then(|i| i.version).filter(|v| !v.is_empty()),
+        enabled: attrs.enabled.unwrap_or(true),
+        created_on: attrs.created,
+        updated_on: attrs.updated,
+        expires_on: attrs.expires,
+        not_before: attrs.not_before,
+        content_type: props.content_type,
+        tags: props.tags.unwrap_or_default().into_iter().collect(),
+        managed: props.managed.unwrap_or(false),
+        recovery_level: attrs.recovery_level.map(|l| l.to_string()),
+        recoverable_days: attrs.recoverable_days,
+        expires_in_days: None,
+        expiring_soon: false,
+        stale: false,
+    })
+}
+
+impl MetadataSource for KeyVaultSource {
+    fn secret(&self, name: String) -> BoxFuture<'_, Result<Option<SecretMetadata>, VaultError>> {
+        Box::pin(self.within_budget(async move {
+            let pager = self
+                .client
+                .list_secret_properties_versions(&name, None)
+                .map_err(|e| self.map_err(Some(&name), e))?;
+            let versions: Vec<SecretProperties> = match pager.try_collect().await {
+                Ok(v) => v,
+                Err(e) => match self.map_err(Some(&name), e) {
+                    VaultError::NotFound { .. } => return Ok(None),
+                    other => return Err(other),
+                },
+            };
+            Ok(current_version(
+                versions
+                    .into_iter()
+                    .filter_map(|p| to_metadata(p, Some(&name))),
+            ))
+        }))
+    }
+
+    fn list(&self) -> BoxFuture<'_, Result<Vec<SecretMetadata>, VaultError>> {
+        Box::pin(self.within_budget(async move {
+            let pager = self
+                .client
+                .list_secret_properties(None)
+                .map_err(|e| self.map_err(None, e))?;
+            let all: Vec<SecretProperties> = pager
+                .try_collect()
+                .await
+                .map_err(|e| self.map_err(None, e))?;
+            let mut list: Vec<_> = all
+                .into_iter()
+                .filter_map(|p| to_metadata(p, None))
+                .collect();
+            list.sort_by(|a, b| a.name.cmp(&b.name));
+            Ok(list)
+        }))
+    }
+
+    fn value<'a>(
+        &'a self,
+        name: &'a str,
+        version: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<SecretString, VaultError>> {
+        Box::pin(self.within_budget(async move {
+            let options = SecretClientGetSecretOptions {
+                secret_version: version.map(str::to_owned),
+                ..Default::default()
+            };
+            let secret = self
+                .client
+                .get_secret(name, Some(options))
+                .await
+                .map_err(|e| self.map_err(Some(name), e))?
+                .into_model()
+                .map_err(|e| self.map_err(Some(name), e))?;
+            secret
+                .value
+                .map(SecretString::from)
+                .ok_or(VaultError::Upstream {
+                    status: Some(200),
+                    code: None,
+                    challenge: false,
+                })
+        }))
+    }
+
+    fn warm_up(&self) -> BoxFuture<'_, Result<(), VaultError>> {
+        Box::pin(self.within_budget(async move {
+            // The first request learns the challenge scope and fetches the token, so real
+            // requests do not pay for it. One item is enough.
+            let options = SecretClientListSecretPropertiesOptions {
+                maxresults: Some(1),
+                ..Default::default()
+            };
+            let mut pages = self
+                .client
+                .list_secret_properties(Some(options))
+                .map_err(|e| self.map_err(None, e))?
+                .into_pages();
+            pages.try_next().await.map_err(|e| self.map_err(None, e))?;
+            Ok(())
+        }))
+    }
+
+    fn kind(&self) -> BackendKind {
+        BackendKind::KeyVault {
+            credential: self.credential,
+        }
+    }
+}

