@@ -6,6 +6,7 @@ pub mod admin;
 pub mod constraint;
 pub mod forward;
 pub mod layout;
+pub mod references;
 pub mod routing;
 pub mod settings;
 pub mod start;

@@ -5,17 +5,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use futures::future::BoxFuture;
-use secrecy::SecretString;
 use tokio::net::TcpListener;
 
 use super::layout::AppLayout;
+use super::references;
 use super::routing::RouteTable;
 use super::settings::{LocalSettings, resolve_references};
 use super::supervisor::{HandlerCommand, HandlerState, Supervisor, resolve_executable};
 use super::{DEFAULT_PORT, DevHost, forward::Forwarder};
 use crate::keys::{AuthLevel, DEFAULT_KEY_NAME, KeyScope, KeyStore, StoreIdentity};
-use crate::settings::reference::KeyVaultReference;
 
 /// Where keys live unless `FUNCTIONS_SECRETS_PATH` says otherwise (git-ignored).
 pub const LOCAL_SECRETS_DIR: &str = ".vaultfn/secrets";
@@ -53,7 +51,8 @@ pub async fn run(options: StartOptions) -> Result<(), String> {
     for notice in &settings.notices {
         println!("{notice}");
     }
-    let reader = reference_reader(&settings);
+    let dev_vault = references::dev_vault_path(&root, &settings.values);
+    let reader = references::reader(&settings.values, dev_vault.as_deref());
     for failure in resolve_references(&mut settings.values, reader.as_ref()).await {
         eprintln!(
             "Setting {}: Key Vault reference not resolved: {}. The handler gets the raw reference, as in Azure.",
@@ -79,6 +78,9 @@ pub async fn run(options: StartOptions) -> Result<(), String> {
         .map(|f| f.name.clone())
         .collect();
     let homepage_disabled = settings.values.get("AzureWebJobsDisableHomepage").is_some_and(|v| is_true(v));
+    if let Some(path) = &dev_vault {
+        settings.values.insert(references::DEV_VAULT_SETTING.to_owned(), path.display().to_string());
+    }
     let command = HandlerCommand {
         program: executable,
         arguments: layout.host.handler.arguments.clone(),
@@ -133,15 +135,6 @@ fn hostname() -> String {
         .map(|h| h.trim().to_owned())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "localhost".to_owned())
-}
-
-/// How references in the settings are looked up before the handler starts.
-fn reference_reader(
-    _settings: &LocalSettings,
-) -> Box<dyn Fn(KeyVaultReference) -> BoxFuture<'static, Result<SecretString, String>> + Send + Sync> {
-    Box::new(|_reference: KeyVaultReference| {
-        Box::pin(async { Err("no Key Vault backend is available to vaultfn start".to_owned()) })
-    })
 }
 
 /// Prints the functions once the handler first answers, like Core Tools' start banner. The curl

@@ -43,15 +43,9 @@ struct Slot<V: Clone + Send + Sync + 'static> {
 impl<V: Clone + Send + Sync + 'static> Slot<V> {
     fn new(capacity: u64) -> Self {
         Self {
-            entries: Cache::builder()
-                .max_capacity(capacity)
-                .time_to_idle(STALE_KEEP)
-                .build(),
+            entries: Cache::builder().max_capacity(capacity).time_to_idle(STALE_KEEP).build(),
             // Only a meeting point for concurrent loads; emptied after each flight.
-            flights: Cache::builder()
-                .max_capacity(capacity)
-                .time_to_live(Duration::from_secs(60))
-                .build(),
+            flights: Cache::builder().max_capacity(capacity).time_to_live(Duration::from_secs(60)).build(),
         }
     }
 
@@ -77,15 +71,9 @@ impl<V: Clone + Send + Sync + 'static> Slot<V> {
             .try_get_with(key.to_owned(), async {
                 // A flight that landed between our check and now has already filled the cache.
                 if let Some(value) = self.fresh(key, &ttl).await {
-                    return Ok(Entry {
-                        value,
-                        fetched: Instant::now(),
-                    });
+                    return Ok(Entry { value, fetched: Instant::now() });
                 }
-                let entry = Entry {
-                    value: fetch().await?,
-                    fetched: Instant::now(),
-                };
+                let entry = Entry { value: fetch().await?, fetched: Instant::now() };
                 self.entries.insert(key.to_owned(), entry.clone()).await;
                 Ok::<_, VaultError>(entry)
             })
@@ -115,11 +103,7 @@ pub struct MetadataCache {
 
 impl MetadataCache {
     pub fn new(ttl: Duration) -> Self {
-        Self {
-            secrets: Slot::new(MAX_SECRETS),
-            list: Slot::new(1),
-            ttl,
-        }
+        Self { secrets: Slot::new(MAX_SECRETS), list: Slot::new(1), ttl }
     }
 
     pub async fn secret<Fut>(
@@ -132,18 +116,12 @@ impl MetadataCache {
     {
         let ttl = self.ttl;
         let ttl = move |v: &Option<SecretMetadata>| {
-            if v.is_some() {
-                ttl
-            } else {
-                ttl.min(NEGATIVE_TTL)
-            }
+            if v.is_some() { ttl } else { ttl.min(NEGATIVE_TTL) }
         };
         let (found, status) = self.secrets.get(name, ttl, fetch).await?;
         match found {
             // Stale or not, "not found" is the last thing the vault said about this name.
-            None => Err(VaultError::NotFound {
-                name: name.to_owned(),
-            }),
+            None => Err(VaultError::NotFound { name: name.to_owned() }),
             Some(mut meta) => {
                 meta.stale = status == CacheStatus::Stale;
                 Ok((meta, status))
@@ -151,10 +129,7 @@ impl MetadataCache {
         }
     }
 
-    pub async fn list<Fut>(
-        &self,
-        fetch: impl FnOnce() -> Fut,
-    ) -> Result<(Vec<SecretMetadata>, CacheStatus), VaultError>
+    pub async fn list<Fut>(&self, fetch: impl FnOnce() -> Fut) -> Result<(Vec<SecretMetadata>, CacheStatus), VaultError>
     where
         Fut: Future<Output = Result<Vec<SecretMetadata>, VaultError>>,
     {
@@ -200,34 +175,19 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(50)).await;
             Ok(Some(meta("a")))
         };
-        let all =
-            futures::future::join_all((0..200).map(|_| cache.secret("a", || fetch(calls.clone()))))
-                .await;
+        let all = futures::future::join_all((0..200).map(|_| cache.secret("a", || fetch(calls.clone())))).await;
         assert!(all.iter().all(|r| r.as_ref().is_ok_and(|(m, _)| !m.stale)));
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         let (_, status) = cache.secret("a", || fetch(calls.clone())).await.unwrap();
-        assert_eq!(
-            (status, calls.load(Ordering::SeqCst)),
-            (CacheStatus::Hit, 1)
-        );
+        assert_eq!((status, calls.load(Ordering::SeqCst)), (CacheStatus::Hit, 1));
 
         tokio::time::sleep(Duration::from_millis(350)).await;
         let down = || async { Err(VaultError::Unreachable) };
         let (m, status) = cache.secret("a", down).await.unwrap();
         assert!(m.stale && status == CacheStatus::Stale);
-        assert_eq!(
-            cache.secret("b", down).await.unwrap_err(),
-            VaultError::Unreachable
-        );
-        let forbidden = || async {
-            Err(VaultError::Forbidden {
-                code: crate::vault::ForbiddenCode::Rbac,
-            })
-        };
-        assert_eq!(
-            cache.secret("a", forbidden).await.unwrap_err().status(),
-            403
-        );
+        assert_eq!(cache.secret("b", down).await.unwrap_err(), VaultError::Unreachable);
+        let forbidden = || async { Err(VaultError::Forbidden { code: crate::vault::ForbiddenCode::Rbac }) };
+        assert_eq!(cache.secret("a", forbidden).await.unwrap_err().status(), 403);
     }
 
     #[tokio::test]

@@ -30,10 +30,7 @@ pub struct KeyVaultSource {
 impl KeyVaultSource {
     pub fn new(
         cfg: &KeyVaultConfig,
-        credential: (
-            CredentialKind,
-            Arc<dyn azure_core::credentials::TokenCredential>,
-        ),
+        credential: (CredentialKind, Arc<dyn azure_core::credentials::TokenCredential>),
         budget: Duration,
     ) -> Result<Self, ConfigError> {
         let options = SecretClientOptions {
@@ -46,29 +43,17 @@ impl KeyVaultSource {
             verify_challenge_resource: Some(true),
             ..Default::default()
         };
-        let client =
-            SecretClient::new(cfg.url.as_str(), credential.1, Some(options)).map_err(|_| {
-                ConfigError {
-                    setting: "KEY_VAULT_URL",
-                    reason: "the Key Vault client rejected the URL".into(),
-                }
-            })?;
-        Ok(Self {
-            client: Arc::new(client),
-            credential: credential.0,
-            budget,
-        })
+        let client = SecretClient::new(cfg.url.as_str(), credential.1, Some(options)).map_err(|_| ConfigError {
+            setting: "KEY_VAULT_URL",
+            reason: "the Key Vault client rejected the URL".into(),
+        })?;
+        Ok(Self { client: Arc::new(client), credential: credential.0, budget })
     }
 
-    async fn within_budget<T>(
-        &self,
-        call: impl Future<Output = Result<T, VaultError>>,
-    ) -> Result<T, VaultError> {
+    async fn within_budget<T>(&self, call: impl Future<Output = Result<T, VaultError>>) -> Result<T, VaultError> {
         tokio::time::timeout(self.budget, call)
             .await
-            .unwrap_or(Err(VaultError::Timeout {
-                budget_ms: self.budget.as_millis() as u64,
-            }))
+            .unwrap_or(Err(VaultError::Timeout { budget_ms: self.budget.as_millis() as u64 }))
     }
 
     fn map_err(&self, name: Option<&str>, err: azure_core::Error) -> VaultError {
@@ -85,13 +70,10 @@ fn http_client(cfg: &KeyVaultConfig, budget: Duration) -> Result<reqwest::Client
         // Key Vault never redirects; following one could send the bearer token elsewhere.
         .redirect(reqwest::redirect::Policy::none());
     if let Some(path) = &cfg.ca_file {
-        let ca_err = |reason: &str| ConfigError {
-            setting: "KEY_VAULT_CA_FILE",
-            reason: reason.into(),
-        };
+        let ca_err = |reason: &str| ConfigError { setting: "KEY_VAULT_CA_FILE", reason: reason.into() };
         let pem = std::fs::read(path).map_err(|_| ca_err("cannot read the file"))?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem)
-            .map_err(|_| ca_err("is not a PEM certificate bundle"))?;
+        let certs =
+            reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| ca_err("is not a PEM certificate bundle"))?;
         if certs.is_empty() {
             return Err(ca_err("contains no PEM certificate"));
         }
@@ -144,22 +126,12 @@ fn kind_name(kind: &ErrorKind) -> &'static str {
     }
 }
 
-pub(crate) fn map_azure_error(
-    name: Option<&str>,
-    credential: CredentialKind,
-    err: &azure_core::Error,
-) -> VaultError {
+pub(crate) fn map_azure_error(name: Option<&str>, credential: CredentialKind, err: &azure_core::Error) -> VaultError {
     match err.kind() {
-        ErrorKind::HttpResponse {
-            status,
-            error_code,
-            raw_response,
-        } => {
+        ErrorKind::HttpResponse { status, error_code, raw_response } => {
             let code = error_code.as_deref();
             match u16::from(*status) {
-                404 => VaultError::NotFound {
-                    name: name.unwrap_or_default().to_owned(),
-                },
+                404 => VaultError::NotFound { name: name.unwrap_or_default().to_owned() },
                 403 => VaultError::Forbidden {
                     code: match raw_response {
                         Some(raw) => match ForbiddenCode::from_body(raw.body()) {
@@ -176,10 +148,7 @@ pub(crate) fn map_azure_error(
                         .and_then(|v| v.trim().parse::<u64>().ok())
                         .map(Duration::from_secs),
                 },
-                401 => VaultError::Credential {
-                    kind: credential,
-                    rejected: true,
-                },
+                401 => VaultError::Credential { kind: credential, rejected: true },
                 other => VaultError::Upstream {
                     status: Some(other),
                     code: match ForbiddenCode::from_code(code) {
@@ -190,31 +159,19 @@ pub(crate) fn map_azure_error(
                 },
             }
         }
-        ErrorKind::Credential => VaultError::Credential {
-            kind: credential,
-            rejected: false,
-        },
+        ErrorKind::Credential => VaultError::Credential { kind: credential, rejected: false },
         ErrorKind::Connection | ErrorKind::Io => VaultError::Unreachable,
         // The challenge check is the one non-HTTP failure an operator can act on directly.
-        _ if format!("{err}").contains("challenge resource") => VaultError::Upstream {
-            status: None,
-            code: None,
-            challenge: true,
-        },
-        _ => VaultError::Upstream {
-            status: None,
-            code: None,
-            challenge: false,
-        },
+        _ if format!("{err}").contains("challenge resource") => {
+            VaultError::Upstream { status: None, code: None, challenge: true }
+        }
+        _ => VaultError::Upstream { status: None, code: None, challenge: false },
     }
 }
 
 fn to_metadata(props: SecretProperties, fallback_name: Option<&str>) -> Option<SecretMetadata> {
     let id = props.resource_id().ok();
-    let name = id
-        .as_ref()
-        .map(|i| i.name.clone())
-        .or_else(|| fallback_name.map(str::to_owned))?;
+    let name = id.as_ref().map(|i| i.name.clone()).or_else(|| fallback_name.map(str::to_owned))?;
     let attrs = props.attributes.unwrap_or_default();
     Some(SecretMetadata {
         name,
@@ -238,10 +195,8 @@ fn to_metadata(props: SecretProperties, fallback_name: Option<&str>) -> Option<S
 impl MetadataSource for KeyVaultSource {
     fn secret(&self, name: String) -> BoxFuture<'_, Result<Option<SecretMetadata>, VaultError>> {
         Box::pin(self.within_budget(async move {
-            let pager = self
-                .client
-                .list_secret_properties_versions(&name, None)
-                .map_err(|e| self.map_err(Some(&name), e))?;
+            let pager =
+                self.client.list_secret_properties_versions(&name, None).map_err(|e| self.map_err(Some(&name), e))?;
             let versions: Vec<SecretProperties> = match pager.try_collect().await {
                 Ok(v) => v,
                 Err(e) => match self.map_err(Some(&name), e) {
@@ -249,43 +204,24 @@ impl MetadataSource for KeyVaultSource {
                     other => return Err(other),
                 },
             };
-            Ok(current_version(
-                versions
-                    .into_iter()
-                    .filter_map(|p| to_metadata(p, Some(&name))),
-            ))
+            Ok(current_version(versions.into_iter().filter_map(|p| to_metadata(p, Some(&name)))))
         }))
     }
 
     fn list(&self) -> BoxFuture<'_, Result<Vec<SecretMetadata>, VaultError>> {
         Box::pin(self.within_budget(async move {
-            let pager = self
-                .client
-                .list_secret_properties(None)
-                .map_err(|e| self.map_err(None, e))?;
-            let all: Vec<SecretProperties> = pager
-                .try_collect()
-                .await
-                .map_err(|e| self.map_err(None, e))?;
-            let mut list: Vec<_> = all
-                .into_iter()
-                .filter_map(|p| to_metadata(p, None))
-                .collect();
+            let pager = self.client.list_secret_properties(None).map_err(|e| self.map_err(None, e))?;
+            let all: Vec<SecretProperties> = pager.try_collect().await.map_err(|e| self.map_err(None, e))?;
+            let mut list: Vec<_> = all.into_iter().filter_map(|p| to_metadata(p, None)).collect();
             list.sort_by(|a, b| a.name.cmp(&b.name));
             Ok(list)
         }))
     }
 
-    fn value<'a>(
-        &'a self,
-        name: &'a str,
-        version: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<SecretString, VaultError>> {
+    fn value<'a>(&'a self, name: &'a str, version: Option<&'a str>) -> BoxFuture<'a, Result<SecretString, VaultError>> {
         Box::pin(self.within_budget(async move {
-            let options = SecretClientGetSecretOptions {
-                secret_version: version.map(str::to_owned),
-                ..Default::default()
-            };
+            let options =
+                SecretClientGetSecretOptions { secret_version: version.map(str::to_owned), ..Default::default() };
             let secret = self
                 .client
                 .get_secret(name, Some(options))
@@ -293,14 +229,11 @@ impl MetadataSource for KeyVaultSource {
                 .map_err(|e| self.map_err(Some(name), e))?
                 .into_model()
                 .map_err(|e| self.map_err(Some(name), e))?;
-            secret
-                .value
-                .map(SecretString::from)
-                .ok_or(VaultError::Upstream {
-                    status: Some(200),
-                    code: None,
-                    challenge: false,
-                })
+            secret.value.map(SecretString::from).ok_or(VaultError::Upstream {
+                status: Some(200),
+                code: None,
+                challenge: false,
+            })
         }))
     }
 
@@ -308,23 +241,15 @@ impl MetadataSource for KeyVaultSource {
         Box::pin(self.within_budget(async move {
             // The first request learns the challenge scope and fetches the token, so real
             // requests do not pay for it. One item is enough.
-            let options = SecretClientListSecretPropertiesOptions {
-                maxresults: Some(1),
-                ..Default::default()
-            };
-            let mut pages = self
-                .client
-                .list_secret_properties(Some(options))
-                .map_err(|e| self.map_err(None, e))?
-                .into_pages();
+            let options = SecretClientListSecretPropertiesOptions { maxresults: Some(1), ..Default::default() };
+            let mut pages =
+                self.client.list_secret_properties(Some(options)).map_err(|e| self.map_err(None, e))?.into_pages();
             pages.try_next().await.map_err(|e| self.map_err(None, e))?;
             Ok(())
         }))
     }
 
     fn kind(&self) -> BackendKind {
-        BackendKind::KeyVault {
-            credential: self.credential,
-        }
+        BackendKind::KeyVault { credential: self.credential }
     }
 }

@@ -20,10 +20,7 @@ pub struct ConfigError {
 }
 
 fn bad(setting: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError {
-        setting,
-        reason: reason.into(),
-    }
+    ConfigError { setting, reason: reason.into() }
 }
 
 /// Where secret metadata comes from.
@@ -91,14 +88,7 @@ fn number<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
     };
     match raw.parse::<T>() {
         Ok(v) if range.contains(&v) => Ok(v),
-        _ => Err(bad(
-            setting,
-            format!(
-                "must be a whole number of {unit} from {} to {}",
-                range.start(),
-                range.end()
-            ),
-        )),
+        _ => Err(bad(setting, format!("must be a whole number of {unit} from {} to {}", range.start(), range.end()))),
     }
 }
 
@@ -108,27 +98,9 @@ impl VaultConfig {
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Option<Self>, ConfigError> {
         let credential = CredentialSettings::from_vars(vars)?;
         let in_azure = credential.in_azure;
-        let timeout_ms = number(
-            vars,
-            "KEY_VAULT_TIMEOUT_MS",
-            DEFAULT_TIMEOUT_MS,
-            1..=120_000,
-            "milliseconds",
-        )?;
-        let ttl = number(
-            vars,
-            "SECRET_METADATA_TTL_SECONDS",
-            DEFAULT_TTL_SECONDS,
-            0..=86_400,
-            "seconds",
-        )?;
-        let warning = number(
-            vars,
-            "SECRET_EXPIRY_WARNING_DAYS",
-            DEFAULT_WARNING_DAYS,
-            0..=3650,
-            "days",
-        )?;
+        let timeout_ms = number(vars, "KEY_VAULT_TIMEOUT_MS", DEFAULT_TIMEOUT_MS, 1..=120_000, "milliseconds")?;
+        let ttl = number(vars, "SECRET_METADATA_TTL_SECONDS", DEFAULT_TTL_SECONDS, 0..=86_400, "seconds")?;
+        let warning = number(vars, "SECRET_EXPIRY_WARNING_DAYS", DEFAULT_WARNING_DAYS, 0..=3650, "days")?;
         let ca_file = get(vars, "KEY_VAULT_CA_FILE").map(PathBuf::from);
         let resolve = match get(vars, "VAULTFN_TEST_RESOLVE") {
             Some(_) if in_azure => {
@@ -148,11 +120,7 @@ impl VaultConfig {
             ));
         }
         let backend = match (get(vars, "KEY_VAULT_URL"), dev_vault) {
-            (Some(raw), _) => BackendConfig::KeyVault(KeyVaultConfig {
-                url: parse_vault_url(raw)?,
-                ca_file,
-                resolve,
-            }),
+            (Some(raw), _) => BackendConfig::KeyVault(KeyVaultConfig { url: parse_vault_url(raw)?, ca_file, resolve }),
             (None, Some(path)) => BackendConfig::DevVault { path },
             (None, None) => return Ok(None),
         };
@@ -173,10 +141,7 @@ impl CredentialSettings {
                 raw.parse::<CredentialKind>().map_err(|_| {
                     bad(
                         "KEY_VAULT_CREDENTIAL",
-                        format!(
-                            "must be one of: {}",
-                            CredentialKind::ALL.map(|k| k.as_str()).join(", ")
-                        ),
+                        format!("must be one of: {}", CredentialKind::ALL.map(|k| k.as_str()).join(", ")),
                     )
                 })
             })
@@ -185,16 +150,12 @@ impl CredentialSettings {
             None => false,
             Some(v) if v.eq_ignore_ascii_case("imds") => true,
             Some(_) => {
-                return Err(bad(
-                    "AZURE_MANAGED_IDENTITY",
-                    "the only accepted value is 'imds'",
-                ));
+                return Err(bad("AZURE_MANAGED_IDENTITY", "the only accepted value is 'imds'"));
             }
         };
         let identity_endpoint = get(vars, "IDENTITY_ENDPOINT").map(str::to_owned);
         if let Some(endpoint) = &identity_endpoint {
-            let ok = Url::parse(endpoint)
-                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            let ok = Url::parse(endpoint).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
             if !ok {
                 return Err(bad("IDENTITY_ENDPOINT", "must be an http(s) URL"));
             }
@@ -216,36 +177,18 @@ impl CredentialSettings {
 
 fn parse_vault_url(raw: &str) -> Result<Url, ConfigError> {
     const SETTING: &str = "KEY_VAULT_URL";
-    let url = Url::parse(raw).map_err(|_| {
-        bad(
-            SETTING,
-            "is not a URL; expected https://<vault>.vault.azure.net",
-        )
-    })?;
+    let url = Url::parse(raw).map_err(|_| bad(SETTING, "is not a URL; expected https://<vault>.vault.azure.net"))?;
     if url.scheme() != "https" {
-        return Err(bad(
-            SETTING,
-            "must use https (Key Vault refuses bearer tokens over plain http)",
-        ));
+        return Err(bad(SETTING, "must use https (Key Vault refuses bearer tokens over plain http)"));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(bad(SETTING, "has no host name"));
     }
-    if !url.username().is_empty()
-        || url.password().is_some()
-        || url.query().is_some()
-        || url.fragment().is_some()
-    {
-        return Err(bad(
-            SETTING,
-            "must be the vault's base URL, without credentials, query or fragment",
-        ));
+    if !url.username().is_empty() || url.password().is_some() || url.query().is_some() || url.fragment().is_some() {
+        return Err(bad(SETTING, "must be the vault's base URL, without credentials, query or fragment"));
     }
     if !matches!(url.path(), "" | "/") {
-        return Err(bad(
-            SETTING,
-            "must be the vault's base URL (no path such as /secrets/...)",
-        ));
+        return Err(bad(SETTING, "must be the vault's base URL (no path such as /secrets/...)"));
     }
     Ok(url)
 }
@@ -257,15 +200,9 @@ fn parse_resolve(raw: &str) -> Result<Vec<(String, SocketAddr)>, ConfigError> {
         .map(str::trim)
         .filter(|pin| !pin.is_empty())
         .map(|pin| {
-            let (host, addr) = pin
-                .split_once('=')
-                .ok_or_else(|| bad(SETTING, "each entry must be host=ip:port"))?;
+            let (host, addr) = pin.split_once('=').ok_or_else(|| bad(SETTING, "each entry must be host=ip:port"))?;
             let host = host.trim().to_ascii_lowercase();
-            if host.is_empty()
-                || !host
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-            {
+            if host.is_empty() || !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') {
                 return Err(bad(SETTING, "each entry must start with a DNS host name"));
             }
             let addr = addr.trim();
@@ -283,10 +220,7 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -298,26 +232,15 @@ mod tests {
     fn defaults_and_pins() {
         let cfg = VaultConfig::from_vars(&vars(&[
             ("KEY_VAULT_URL", "https://kv.vault.azure.net/"),
-            (
-                "VAULTFN_TEST_RESOLVE",
-                "kv.vault.azure.net=127.0.0.1:8443, other.test=::1",
-            ),
+            ("VAULTFN_TEST_RESOLVE", "kv.vault.azure.net=127.0.0.1:8443, other.test=::1"),
         ]))
         .unwrap()
         .unwrap();
         assert_eq!(cfg.timeout, Duration::from_millis(5000));
         assert_eq!(cfg.metadata_ttl, Duration::from_secs(300));
         assert_eq!(cfg.expiry_warning_days, 30);
-        let BackendConfig::KeyVault(kv) = cfg.backend else {
-            panic!("expected Key Vault")
-        };
-        assert_eq!(
-            kv.resolve[0],
-            (
-                "kv.vault.azure.net".into(),
-                "127.0.0.1:8443".parse().unwrap()
-            )
-        );
+        let BackendConfig::KeyVault(kv) = cfg.backend else { panic!("expected Key Vault") };
+        assert_eq!(kv.resolve[0], ("kv.vault.azure.net".into(), "127.0.0.1:8443".parse().unwrap()));
         assert_eq!(kv.resolve[1].1.port(), 0);
     }
 
@@ -346,8 +269,7 @@ mod tests {
     #[test]
     fn test_and_dev_settings_refused_in_azure() {
         let azure = ("WEBSITE_INSTANCE_ID", "abc");
-        let err =
-            VaultConfig::from_vars(&vars(&[azure, ("VAULTFN_DEV_VAULT", "dev.json")])).unwrap_err();
+        let err = VaultConfig::from_vars(&vars(&[azure, ("VAULTFN_DEV_VAULT", "dev.json")])).unwrap_err();
         assert_eq!(err.setting, "VAULTFN_DEV_VAULT");
         let err = VaultConfig::from_vars(&vars(&[
             azure,

@@ -12,9 +12,9 @@ use azure_core::credentials::{Secret, TokenCredential};
 use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions};
 use azure_core::time::Duration;
 use azure_identity::{
-    ClientAssertionCredentialOptions, ClientSecretCredential, ClientSecretCredentialOptions,
-    DeveloperToolsCredential, ManagedIdentityCredential, ManagedIdentityCredentialOptions,
-    UserAssignedId, WorkloadIdentityCredential, WorkloadIdentityCredentialOptions,
+    ClientAssertionCredentialOptions, ClientSecretCredential, ClientSecretCredentialOptions, DeveloperToolsCredential,
+    ManagedIdentityCredential, ManagedIdentityCredentialOptions, UserAssignedId, WorkloadIdentityCredential,
+    WorkloadIdentityCredentialOptions,
 };
 use secrecy::ExposeSecret;
 
@@ -54,9 +54,7 @@ impl CredentialKind {
             Self::AppServiceManagedIdentity => {
                 "Check that the app's managed identity is enabled and, for a user-assigned one, that AZURE_CLIENT_ID is its client ID."
             }
-            Self::ImdsManagedIdentity => {
-                "Check that the VM has a managed identity and can reach 169.254.169.254."
-            }
+            Self::ImdsManagedIdentity => "Check that the VM has a managed identity and can reach 169.254.169.254.",
             Self::ClientSecret => {
                 "Check AZURE_TENANT_ID, AZURE_CLIENT_ID and that AZURE_CLIENT_SECRET has not expired."
             }
@@ -77,10 +75,7 @@ impl fmt::Display for CredentialKind {
 impl FromStr for CredentialKind {
     type Err = ();
     fn from_str(s: &str) -> Result<Self, ()> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or(())
+        Self::ALL.into_iter().find(|k| k.as_str().eq_ignore_ascii_case(s.trim())).ok_or(())
     }
 }
 
@@ -109,45 +104,35 @@ pub fn select_kind(s: &CredentialSettings) -> Result<CredentialKind, ConfigError
 }
 
 fn missing(setting: &'static str, reason: &str) -> ConfigError {
-    ConfigError {
-        setting,
-        reason: reason.to_owned(),
-    }
+    ConfigError { setting, reason: reason.to_owned() }
 }
 
 fn check_requirements(kind: CredentialKind, s: &CredentialSettings) -> Result<(), ConfigError> {
     use CredentialKind::*;
     match kind {
-        AppServiceManagedIdentity if s.identity_endpoint.is_none() => Err(missing(
-            "IDENTITY_ENDPOINT",
-            "is required for app-service-managed-identity",
-        )),
-        AppServiceManagedIdentity if s.identity_header.is_none() => Err(missing(
-            "IDENTITY_HEADER",
-            "is required for app-service-managed-identity",
-        )),
+        AppServiceManagedIdentity if s.identity_endpoint.is_none() => {
+            Err(missing("IDENTITY_ENDPOINT", "is required for app-service-managed-identity"))
+        }
+        AppServiceManagedIdentity if s.identity_header.is_none() => {
+            Err(missing("IDENTITY_HEADER", "is required for app-service-managed-identity"))
+        }
         // The SDK picks its managed identity source from the process environment, so an
         // IDENTITY_ENDPOINT would silently turn an IMDS request into an App Service one.
-        ImdsManagedIdentity if s.identity_endpoint.is_some() => Err(missing(
-            "AZURE_MANAGED_IDENTITY",
-            "IMDS was asked for but IDENTITY_ENDPOINT is set; unset one of them",
-        )),
-        ClientSecret | WorkloadIdentity if s.tenant_id.is_none() => Err(missing(
-            "AZURE_TENANT_ID",
-            "is required for client-secret and workload-identity",
-        )),
-        ClientSecret | WorkloadIdentity if s.client_id.is_none() => Err(missing(
-            "AZURE_CLIENT_ID",
-            "is required for client-secret and workload-identity",
-        )),
-        ClientSecret if s.client_secret.is_none() => Err(missing(
-            "AZURE_CLIENT_SECRET",
-            "is required for client-secret",
-        )),
-        WorkloadIdentity if s.federated_token_file.is_none() => Err(missing(
-            "AZURE_FEDERATED_TOKEN_FILE",
-            "is required for workload-identity",
-        )),
+        ImdsManagedIdentity if s.identity_endpoint.is_some() => {
+            Err(missing("AZURE_MANAGED_IDENTITY", "IMDS was asked for but IDENTITY_ENDPOINT is set; unset one of them"))
+        }
+        ClientSecret | WorkloadIdentity if s.tenant_id.is_none() => {
+            Err(missing("AZURE_TENANT_ID", "is required for client-secret and workload-identity"))
+        }
+        ClientSecret | WorkloadIdentity if s.client_id.is_none() => {
+            Err(missing("AZURE_CLIENT_ID", "is required for client-secret and workload-identity"))
+        }
+        ClientSecret if s.client_secret.is_none() => {
+            Err(missing("AZURE_CLIENT_SECRET", "is required for client-secret"))
+        }
+        WorkloadIdentity if s.federated_token_file.is_none() => {
+            Err(missing("AZURE_FEDERATED_TOKEN_FILE", "is required for workload-identity"))
+        }
         DeveloperTools if s.in_azure => Err(missing(
             "KEY_VAULT_CREDENTIAL",
             "developer-tools (az/azd) is refused when running in Azure (WEBSITE_INSTANCE_ID is set); use the managed identity",
@@ -167,31 +152,19 @@ pub(crate) fn tight_retry() -> RetryOptions {
 }
 
 /// Builds the credential the settings ask for. Shared by the handler and the CLI.
-pub fn build_credential(
-    s: &CredentialSettings,
-) -> Result<(CredentialKind, Arc<dyn TokenCredential>), ConfigError> {
+pub fn build_credential(s: &CredentialSettings) -> Result<(CredentialKind, Arc<dyn TokenCredential>), ConfigError> {
     let kind = select_kind(s)?;
-    let client_options = ClientOptions {
-        retry: tight_retry(),
-        ..Default::default()
-    };
+    let client_options = ClientOptions { retry: tight_retry(), ..Default::default() };
     let sdk = |e: azure_core::Error| {
         // SDK messages can quote settings; keep only the kind so no secret is repeated.
-        missing(
-            "KEY_VAULT_CREDENTIAL",
-            &format!(
-                "the {kind} credential could not be created ({:?})",
-                e.kind()
-            ),
-        )
+        missing("KEY_VAULT_CREDENTIAL", &format!("the {kind} credential could not be created ({:?})", e.kind()))
     };
     let credential: Arc<dyn TokenCredential> = match kind {
         CredentialKind::AppServiceManagedIdentity | CredentialKind::ImdsManagedIdentity => {
             if kind == CredentialKind::AppServiceManagedIdentity {
                 // The SDK reads the endpoint from the process environment, not from us.
                 let process = std::env::var("IDENTITY_ENDPOINT").ok();
-                if process.as_deref() != s.identity_endpoint.as_deref()
-                    || std::env::var_os("IDENTITY_HEADER").is_none()
+                if process.as_deref() != s.identity_endpoint.as_deref() || std::env::var_os("IDENTITY_HEADER").is_none()
                 {
                     return Err(missing(
                         "IDENTITY_ENDPOINT",
@@ -202,16 +175,11 @@ pub fn build_credential(
             // The SDK ignores AZURE_CLIENT_ID for managed identity: a user-assigned identity
             // has to be named in code.
             let user_assigned_id = s.client_id.clone().map(UserAssignedId::ClientId);
-            ManagedIdentityCredential::new(Some(ManagedIdentityCredentialOptions {
-                user_assigned_id,
-                client_options,
-            }))
-            .map_err(sdk)?
+            ManagedIdentityCredential::new(Some(ManagedIdentityCredentialOptions { user_assigned_id, client_options }))
+                .map_err(sdk)?
         }
         CredentialKind::ClientSecret => {
-            let (Some(tenant), Some(client), Some(secret)) =
-                (&s.tenant_id, &s.client_id, &s.client_secret)
-            else {
+            let (Some(tenant), Some(client), Some(secret)) = (&s.tenant_id, &s.client_id, &s.client_secret) else {
                 unreachable!("checked by select_kind")
             };
             ClientSecretCredential::new(
@@ -222,15 +190,13 @@ pub fn build_credential(
             )
             .map_err(sdk)?
         }
-        CredentialKind::WorkloadIdentity => {
-            WorkloadIdentityCredential::new(Some(WorkloadIdentityCredentialOptions {
-                credential_options: ClientAssertionCredentialOptions { client_options },
-                client_id: s.client_id.clone(),
-                tenant_id: s.tenant_id.clone(),
-                token_file_path: s.federated_token_file.clone(),
-            }))
-            .map_err(sdk)?
-        }
+        CredentialKind::WorkloadIdentity => WorkloadIdentityCredential::new(Some(WorkloadIdentityCredentialOptions {
+            credential_options: ClientAssertionCredentialOptions { client_options },
+            client_id: s.client_id.clone(),
+            tenant_id: s.tenant_id.clone(),
+            token_file_path: s.federated_token_file.clone(),
+        }))
+        .map_err(sdk)?,
         CredentialKind::DeveloperTools => DeveloperToolsCredential::new(None).map_err(sdk)?,
     };
     tracing::info!(credential = %kind, user_assigned = s.client_id.is_some(), "Key Vault credential selected");
@@ -265,10 +231,7 @@ mod tests {
         assert_eq!(select_kind(&s), Ok(CredentialKind::ClientSecret));
         s.identity_endpoint = Some("http://127.0.0.1:1/msi".into());
         s.identity_header = Some(SecretString::from("h"));
-        assert_eq!(
-            select_kind(&s),
-            Ok(CredentialKind::AppServiceManagedIdentity)
-        );
+        assert_eq!(select_kind(&s), Ok(CredentialKind::AppServiceManagedIdentity));
     }
 
     #[test]
@@ -277,10 +240,7 @@ mod tests {
         s.imds = true;
         assert_eq!(select_kind(&s), Ok(CredentialKind::ImdsManagedIdentity));
         s.identity_endpoint = Some("http://127.0.0.1:1/msi".into());
-        assert_eq!(
-            select_kind(&s).unwrap_err().setting,
-            "AZURE_MANAGED_IDENTITY"
-        );
+        assert_eq!(select_kind(&s).unwrap_err().setting, "AZURE_MANAGED_IDENTITY");
     }
 
     #[test]
@@ -289,9 +249,6 @@ mod tests {
         s.forced = Some(CredentialKind::WorkloadIdentity);
         s.tenant_id = Some("t".into());
         s.client_id = Some("c".into());
-        assert_eq!(
-            select_kind(&s).unwrap_err().setting,
-            "AZURE_FEDERATED_TOKEN_FILE"
-        );
+        assert_eq!(select_kind(&s).unwrap_err().setting, "AZURE_FEDERATED_TOKEN_FILE");
     }
 }

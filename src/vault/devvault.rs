@@ -75,9 +75,7 @@ pub struct DevVault {
 impl DevVault {
     /// Opens and checks the file once, so a broken file is reported at start.
     pub fn open(path: &Path) -> Result<Self, ConfigError> {
-        let vault = Self {
-            path: path.to_owned(),
-        };
+        let vault = Self { path: path.to_owned() };
         vault.load().map_err(|e| ConfigError {
             setting: "VAULTFN_DEV_VAULT",
             reason: match e {
@@ -102,12 +100,8 @@ impl DevVault {
         })?;
         let mut secrets = BTreeMap::new();
         for secret in file.secrets {
-            super::error::validate_name(&secret.name).map_err(|_| {
-                dev_err(format!(
-                    "'{}' is not a valid Key Vault secret name",
-                    secret.name
-                ))
-            })?;
+            super::error::validate_name(&secret.name)
+                .map_err(|_| dev_err(format!("'{}' is not a valid Key Vault secret name", secret.name)))?;
             let versions = secret
                 .versions
                 .into_iter()
@@ -130,11 +124,8 @@ fn dev_err(reason: String) -> VaultError {
 fn to_version(name: &str, index: usize, v: DevVersion) -> Result<Version, VaultError> {
     // Stable made-up ids keep the file short while answers look like Key Vault's.
     let version = v.version.unwrap_or_else(|| format!("{:032x}", index + 1));
-    super::error::validate_version(&version).map_err(|_| {
-        dev_err(format!(
-            "secret '{name}' has a version that is not 32 hex characters"
-        ))
-    })?;
+    super::error::validate_version(&version)
+        .map_err(|_| dev_err(format!("secret '{name}' has a version that is not 32 hex characters")))?;
     let meta = SecretMetadata {
         name: name.to_owned(),
         version: Some(version),
@@ -152,19 +143,14 @@ fn to_version(name: &str, index: usize, v: DevVersion) -> Result<Version, VaultE
         expiring_soon: false,
         stale: false,
     };
-    Ok(Version {
-        meta,
-        value: v.value,
-    })
+    Ok(Version { meta, value: v.value })
 }
 
 impl MetadataSource for DevVault {
     fn secret(&self, name: String) -> BoxFuture<'_, Result<Option<SecretMetadata>, VaultError>> {
         Box::pin(async move {
             let mut all = self.load()?;
-            Ok(all
-                .remove(&name)
-                .and_then(|versions| current_version(versions.into_iter().map(|v| v.meta))))
+            Ok(all.remove(&name).and_then(|versions| current_version(versions.into_iter().map(|v| v.meta))))
         })
     }
 
@@ -175,42 +161,25 @@ impl MetadataSource for DevVault {
                 .into_values()
                 .filter_map(|versions| {
                     // Key Vault's list names secrets, not versions.
-                    current_version(versions.into_iter().map(|v| v.meta))
-                        .map(|m| SecretMetadata { version: None, ..m })
+                    current_version(versions.into_iter().map(|v| v.meta)).map(|m| SecretMetadata { version: None, ..m })
                 })
                 .collect())
         })
     }
 
-    fn value<'a>(
-        &'a self,
-        name: &'a str,
-        version: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<SecretString, VaultError>> {
+    fn value<'a>(&'a self, name: &'a str, version: Option<&'a str>) -> BoxFuture<'a, Result<SecretString, VaultError>> {
         Box::pin(async move {
-            let versions = self
-                .load()?
-                .remove(name)
-                .ok_or_else(|| VaultError::NotFound {
-                    name: name.to_owned(),
-                })?;
+            let versions = self.load()?.remove(name).ok_or_else(|| VaultError::NotFound { name: name.to_owned() })?;
             let chosen = match version {
-                Some(wanted) => versions
-                    .into_iter()
-                    .find(|v| v.meta.version.as_deref() == Some(wanted)),
+                Some(wanted) => versions.into_iter().find(|v| v.meta.version.as_deref() == Some(wanted)),
                 None => {
-                    let current = current_version(versions.iter().map(|v| v.meta.clone()))
-                        .and_then(|m| m.version);
+                    let current = current_version(versions.iter().map(|v| v.meta.clone())).and_then(|m| m.version);
                     versions.into_iter().find(|v| v.meta.version == current)
                 }
             };
-            let chosen = chosen.ok_or_else(|| VaultError::NotFound {
-                name: name.to_owned(),
-            })?;
+            let chosen = chosen.ok_or_else(|| VaultError::NotFound { name: name.to_owned() })?;
             if !chosen.meta.enabled {
-                return Err(VaultError::Forbidden {
-                    code: ForbiddenCode::SecretDisabled,
-                });
+                return Err(VaultError::Forbidden { code: ForbiddenCode::SecretDisabled });
             }
             Ok(chosen.value)
         })
@@ -238,15 +207,8 @@ mod tests {
     #[tokio::test]
     async fn answers_like_key_vault() {
         let vault = example();
-        let db = vault
-            .secret("database-password".into())
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            db.version.as_deref(),
-            Some("9f8e7d6c5b4a39281706f5e4d3c2b1a0")
-        );
+        let db = vault.secret("database-password".into()).await.unwrap().unwrap();
+        assert_eq!(db.version.as_deref(), Some("9f8e7d6c5b4a39281706f5e4d3c2b1a0"));
         assert_eq!(db.tags.get("owner").map(String::as_str), Some("platform"));
         assert!(vault.secret("missing".into()).await.unwrap().is_none());
         let list = vault.list().await.unwrap();
@@ -257,23 +219,12 @@ mod tests {
     #[tokio::test]
     async fn values_and_their_errors() {
         let vault = example();
-        let v1 = vault
-            .value(
-                "database-password",
-                Some("0a1b2c3d4e5f60718293a4b5c6d7e8f9"),
-            )
-            .await
-            .unwrap();
+        let v1 = vault.value("database-password", Some("0a1b2c3d4e5f60718293a4b5c6d7e8f9")).await.unwrap();
         assert_eq!(v1.expose_secret(), "dev-only-database-password-v1");
         let current = vault.value("database-password", None).await.unwrap();
         assert_eq!(current.expose_secret(), "dev-only-database-password-v2");
         let disabled = vault.value("legacy-webhook-token", None).await.unwrap_err();
-        assert_eq!(
-            disabled,
-            VaultError::Forbidden {
-                code: ForbiddenCode::SecretDisabled
-            }
-        );
+        assert_eq!(disabled, VaultError::Forbidden { code: ForbiddenCode::SecretDisabled });
         assert_eq!(vault.value("nope", None).await.unwrap_err().status(), 404);
     }
 
@@ -281,11 +232,8 @@ mod tests {
     fn broken_file_is_reported_without_its_content() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("dev.json");
-        std::fs::write(
-            &path,
-            r#"{"secrets":[{"name":"a","versions":[{"value":"CANARY-x","enabled":"CANARY-y"}]}]}"#,
-        )
-        .unwrap();
+        std::fs::write(&path, r#"{"secrets":[{"name":"a","versions":[{"value":"CANARY-x","enabled":"CANARY-y"}]}]}"#)
+            .unwrap();
         let err = DevVault::open(&path).unwrap_err();
         assert_eq!(err.setting, "VAULTFN_DEV_VAULT");
         assert!(!err.to_string().contains("CANARY"), "{err}");

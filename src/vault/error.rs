@@ -22,10 +22,7 @@ pub enum VaultError {
     #[error("Key Vault is throttling requests")]
     Throttled { retry_after: Option<Duration> },
     #[error("the {kind} credential could not get a token")]
-    Credential {
-        kind: CredentialKind,
-        rejected: bool,
-    },
+    Credential { kind: CredentialKind, rejected: bool },
     #[error("Key Vault did not answer within {budget_ms} ms")]
     Timeout { budget_ms: u64 },
     #[error("Key Vault is unreachable")]
@@ -33,11 +30,7 @@ pub enum VaultError {
     #[error("Key Vault is not configured")]
     NotConfigured,
     #[error("Key Vault answered unexpectedly")]
-    Upstream {
-        status: Option<u16>,
-        code: Option<String>,
-        challenge: bool,
-    },
+    Upstream { status: Option<u16>, code: Option<String>, challenge: bool },
     #[error("the dev vault file cannot be used")]
     DevVault { reason: String },
 }
@@ -116,9 +109,7 @@ impl VaultError {
             Self::InvalidName => "invalid-secret-name",
             Self::InvalidVersion => "invalid-secret-version",
             Self::NotFound { .. } => "secret-not-found",
-            Self::Forbidden {
-                code: ForbiddenCode::SecretDisabled,
-            } => "secret-disabled",
+            Self::Forbidden { code: ForbiddenCode::SecretDisabled } => "secret-disabled",
             Self::Forbidden { .. } => "key-vault-forbidden",
             Self::Throttled { .. } => "key-vault-throttled",
             Self::Credential { .. } => "credential-unavailable",
@@ -135,9 +126,7 @@ impl VaultError {
             Self::InvalidName => "Invalid secret name",
             Self::InvalidVersion => "Invalid secret version",
             Self::NotFound { .. } => "Secret not found",
-            Self::Forbidden {
-                code: ForbiddenCode::SecretDisabled,
-            } => "Secret disabled",
+            Self::Forbidden { code: ForbiddenCode::SecretDisabled } => "Secret disabled",
             Self::Forbidden { .. } => "Key Vault access denied",
             Self::Throttled { .. } => "Key Vault is throttling requests",
             Self::Credential { .. } => "Credential unavailable",
@@ -187,9 +176,7 @@ impl VaultError {
     /// Seconds for a `Retry-After` header, when the caller should come back later.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            Self::Throttled { retry_after } => {
-                Some(retry_after.unwrap_or(DEFAULT_RETRY_AFTER).as_secs().max(1))
-            }
+            Self::Throttled { retry_after } => Some(retry_after.unwrap_or(DEFAULT_RETRY_AFTER).as_secs().max(1)),
             Self::Credential { .. } | Self::Unreachable => Some(5),
             _ => None,
         }
@@ -226,23 +213,14 @@ fn forbidden_detail(code: &ForbiddenCode) -> String {
 
 /// Key Vault's secret name grammar, checked before any request so bad input never reaches it.
 pub fn validate_name(name: &str) -> Result<(), VaultError> {
-    let ok = (1..=127).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if ok {
-        Ok(())
-    } else {
-        Err(VaultError::InvalidName)
-    }
+    let ok = (1..=127).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if ok { Ok(()) } else { Err(VaultError::InvalidName) }
 }
 
 /// Key Vault versions are 32 hex characters.
 pub fn validate_version(version: &str) -> Result<(), VaultError> {
     let ok = version.len() == 32 && version.bytes().all(|b| b.is_ascii_hexdigit());
-    if ok {
-        Ok(())
-    } else {
-        Err(VaultError::InvalidVersion)
-    }
+    if ok { Ok(()) } else { Err(VaultError::InvalidVersion) }
 }
 
 #[cfg(test)]
@@ -263,14 +241,8 @@ mod tests {
         let body = br#"{"error":{"code":"Forbidden","message":"x","innererror":{"code":"ForbiddenByRbac"}}}"#;
         assert_eq!(ForbiddenCode::from_body(body), ForbiddenCode::Rbac);
         let body = br#"{"error":{"code":"SecretDisabled","message":"x"}}"#;
-        assert_eq!(
-            ForbiddenCode::from_body(body),
-            ForbiddenCode::SecretDisabled
-        );
-        assert_eq!(
-            ForbiddenCode::from_body(b"not json"),
-            ForbiddenCode::Other(None)
-        );
+        assert_eq!(ForbiddenCode::from_body(body), ForbiddenCode::SecretDisabled);
+        assert_eq!(ForbiddenCode::from_body(b"not json"), ForbiddenCode::Other(None));
         let odd = br#"{"error":{"code":"has spaces and <html>"}}"#;
         assert_eq!(ForbiddenCode::from_body(odd), ForbiddenCode::Other(None));
     }
@@ -279,18 +251,10 @@ mod tests {
     fn statuses_match_the_contract() {
         assert_eq!(VaultError::InvalidName.status(), 400);
         assert_eq!(VaultError::Throttled { retry_after: None }.status(), 503);
-        assert_eq!(
-            VaultError::Throttled {
-                retry_after: Some(Duration::from_secs(7))
-            }
-            .retry_after(),
-            Some(7)
-        );
+        assert_eq!(VaultError::Throttled { retry_after: Some(Duration::from_secs(7)) }.retry_after(), Some(7));
         assert_eq!(VaultError::Timeout { budget_ms: 5 }.status(), 504);
         assert_eq!(VaultError::NotConfigured.status(), 503);
-        let rbac = VaultError::Forbidden {
-            code: ForbiddenCode::Rbac,
-        };
+        let rbac = VaultError::Forbidden { code: ForbiddenCode::Rbac };
         assert!(rbac.detail().contains("Key Vault Reader"));
         assert!(!rbac.allows_stale());
     }

@@ -58,9 +58,7 @@ impl SecretMetadata {
 /// with `enabled: false`, rather than an older enabled version the platform would never use.
 /// Ties (created is in whole seconds) go to the later update, then the larger version id, so the
 /// answer is at least stable.
-pub(crate) fn current_version(
-    versions: impl IntoIterator<Item = SecretMetadata>,
-) -> Option<SecretMetadata> {
+pub(crate) fn current_version(versions: impl IntoIterator<Item = SecretMetadata>) -> Option<SecretMetadata> {
     versions.into_iter().max_by(|a, b| {
         let key = |v: &SecretMetadata| (v.created_on, v.updated_on);
         key(a).cmp(&key(b)).then_with(|| a.version.cmp(&b.version))

@@ -44,11 +44,7 @@ pub trait MetadataSource: Send + Sync {
     /// The current version's metadata; `Ok(None)` when the secret does not exist.
     fn secret(&self, name: String) -> BoxFuture<'_, Result<Option<SecretMetadata>, VaultError>>;
     fn list(&self) -> BoxFuture<'_, Result<Vec<SecretMetadata>, VaultError>>;
-    fn value<'a>(
-        &'a self,
-        name: &'a str,
-        version: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<SecretString, VaultError>>;
+    fn value<'a>(&'a self, name: &'a str, version: Option<&'a str>) -> BoxFuture<'a, Result<SecretString, VaultError>>;
     /// Makes the first real request cheap (challenge, token); harmless to call again.
     fn warm_up(&self) -> BoxFuture<'_, Result<(), VaultError>>;
     fn kind(&self) -> BackendKind;
@@ -75,11 +71,7 @@ impl VaultService {
             BackendConfig::DevVault { path } => Arc::new(devvault::DevVault::open(path)?),
         };
         tracing::info!(backend = %source.kind(), "secret backend ready");
-        Ok(Self::with_source(
-            source,
-            cfg.metadata_ttl,
-            cfg.expiry_warning_days,
-        ))
+        Ok(Self::with_source(source, cfg.metadata_ttl, cfg.expiry_warning_days))
     }
 
     /// A service over any source (tests, or a source built by hand).
@@ -95,12 +87,7 @@ impl VaultService {
             }
             let _ = done.send(true);
         });
-        Self {
-            source,
-            cache: cache::MetadataCache::new(ttl),
-            warning_days,
-            warmed,
-        }
+        Self { source, cache: cache::MetadataCache::new(ttl), warning_days, warmed }
     }
 
     /// Resolves once the start-up warm-up has finished, successfully or not.
@@ -116,19 +103,10 @@ impl VaultService {
     }
 
     /// [`get`](Self::get) plus how the cache answered, for an `X-Cache` header.
-    pub async fn get_with_status(
-        &self,
-        name: &str,
-    ) -> Result<(SecretMetadata, CacheStatus), VaultError> {
+    pub async fn get_with_status(&self, name: &str) -> Result<(SecretMetadata, CacheStatus), VaultError> {
         validate_name(name)?;
-        let (meta, status) = self
-            .cache
-            .secret(name, || self.source.secret(name.to_owned()))
-            .await?;
-        Ok((
-            meta.with_expiry(OffsetDateTime::now_utc(), self.warning_days),
-            status,
-        ))
+        let (meta, status) = self.cache.secret(name, || self.source.secret(name.to_owned())).await?;
+        Ok((meta.with_expiry(OffsetDateTime::now_utc(), self.warning_days), status))
     }
 
     /// Every secret's metadata (current versions, so `version` is null), sorted by name.
@@ -136,19 +114,12 @@ impl VaultService {
     pub async fn list(&self) -> Result<Vec<SecretMetadata>, VaultError> {
         let (list, _) = self.cache.list(|| self.source.list()).await?;
         let now = OffsetDateTime::now_utc();
-        Ok(list
-            .into_iter()
-            .map(|m| m.with_expiry(now, self.warning_days))
-            .collect())
+        Ok(list.into_iter().map(|m| m.with_expiry(now, self.warning_days)).collect())
     }
 
     /// A secret's value, for resolving references locally. Never cached.
     #[tracing::instrument(skip(self))]
-    pub async fn value(
-        &self,
-        name: &str,
-        version: Option<&str>,
-    ) -> Result<SecretString, VaultError> {
+    pub async fn value(&self, name: &str, version: Option<&str>) -> Result<SecretString, VaultError> {
         validate_name(name)?;
         if let Some(version) = version {
             error::validate_version(version)?;

@@ -59,11 +59,7 @@ fn init() -> Option<Harness> {
     std::thread::Builder::new()
         .name("vault-harness".into())
         .spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             let handle = rt.handle().clone();
             let harness = rt.block_on(setup(java, jar, handle, logs));
             tx.send(harness).unwrap();
@@ -73,20 +69,11 @@ fn init() -> Option<Harness> {
     Some(rx.recv().expect("harness set-up panicked"))
 }
 
-async fn setup(
-    java: PathBuf,
-    jar: PathBuf,
-    runtime: tokio::runtime::Handle,
-    logs: Arc<Mutex<Vec<u8>>>,
-) -> Harness {
+async fn setup(java: PathBuf, jar: PathBuf, runtime: tokio::runtime::Handle, logs: Arc<Mutex<Vec<u8>>>) -> Harness {
     let dir = std::env::temp_dir().join(format!("vaultfn-tests-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let lowkey = Lowkey::start(&java, &jar, &dir.join("lowkey-vault.log")).await;
-    let _ = writeln!(
-        std::io::stderr(),
-        "Lowkey Vault answered /ping after {} ms",
-        lowkey.started_in.as_millis()
-    );
+    let _ = writeln!(std::io::stderr(), "Lowkey Vault answered /ping after {} ms", lowkey.started_in.as_millis());
     let identity = IdentityServer::start().await;
     // SAFETY: runs once, before any credential exists; the SDK reads the managed identity
     // endpoint from the process environment only.
@@ -99,23 +86,11 @@ async fn setup(
     std::fs::write(&ca_file, ca_pem).unwrap();
     let canary = format!("CANARY-{:016x}", rand::random::<u64>());
     let seeded = seed(&lowkey, &canary).await;
-    Harness {
-        lowkey,
-        identity,
-        seeded,
-        canary,
-        runtime,
-        tls,
-        ca_file,
-        logs,
-    }
+    Harness { lowkey, identity, seeded, canary, runtime, tls, ca_file, logs }
 }
 
 fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 /// Enabled, disabled, expiring, not-yet-valid, tagged and multi-version secrets.
@@ -130,25 +105,15 @@ async fn seed(lowkey: &Lowkey, canary: &str) -> Seeded {
             json!({"contentType": "text/plain", "tags": {"env": "test", "owner": "vaultfn"}, "attributes": {"enabled": true}}),
         ),
         ("disabled-secret", json!({"attributes": {"enabled": false}})),
-        (
-            "expiring-secret",
-            json!({"attributes": {"enabled": true, "exp": expires}}),
-        ),
-        (
-            "future-secret",
-            json!({"attributes": {"enabled": true, "nbf": not_before, "exp": now() + 400 * 86_400}}),
-        ),
+        ("expiring-secret", json!({"attributes": {"enabled": true, "exp": expires}})),
+        ("future-secret", json!({"attributes": {"enabled": true, "nbf": not_before, "exp": now() + 400 * 86_400}})),
         ("hot-secret", json!({"tags": {"load": "high"}})),
     ];
     for (name, mut body) in specs {
         let value = format!("{canary}-{name}");
         body["value"] = json!(value);
         let version = lowkey.put(&client, name, body).await;
-        seeded
-            .versions
-            .entry(name.into())
-            .or_default()
-            .push(version);
+        seeded.versions.entry(name.into()).or_default().push(version);
         seeded.values.push(value);
     }
     seeded.expires.insert("expiring-secret".into(), expires);
@@ -159,14 +124,9 @@ async fn seed(lowkey: &Lowkey, canary: &str) -> Seeded {
             tokio::time::sleep(Duration::from_millis(1100)).await;
         }
         let value = format!("{canary}-multi-version-v{n}");
-        let body =
-            json!({"value": value, "contentType": format!("v{n}"), "tags": {"rev": n.to_string()}});
+        let body = json!({"value": value, "contentType": format!("v{n}"), "tags": {"rev": n.to_string()}});
         let version = lowkey.put(&client, "multi-version", body).await;
-        seeded
-            .versions
-            .entry("multi-version".into())
-            .or_default()
-            .push(version);
+        seeded.versions.entry("multi-version".into()).or_default().push(version);
         seeded.values.push(value);
     }
     seeded
@@ -175,22 +135,14 @@ async fn seed(lowkey: &Lowkey, canary: &str) -> Seeded {
 impl Harness {
     /// A proxy of its own for one test, so counts and faults do not mix between tests.
     pub fn proxy(&self) -> Proxy {
-        Proxy::start(
-            &self.runtime,
-            self.tls.clone(),
-            self.lowkey.client(),
-            self.lowkey.base_url(),
-        )
+        Proxy::start(&self.runtime, self.tls.clone(), self.lowkey.client(), self.lowkey.base_url())
     }
 
     /// The app settings that point a service at `proxy`, plus `extra`.
     pub fn vars(&self, proxy: &Proxy, extra: &[(&str, &str)]) -> HashMap<String, String> {
         let mut vars: HashMap<String, String> = [
             ("KEY_VAULT_URL", format!("https://{VAULT_HOST}")),
-            (
-                "VAULTFN_TEST_RESOLVE",
-                format!("{VAULT_HOST}={}", proxy.addr),
-            ),
+            ("VAULTFN_TEST_RESOLVE", format!("{VAULT_HOST}={}", proxy.addr)),
             ("KEY_VAULT_CA_FILE", self.ca_file.display().to_string()),
             ("IDENTITY_ENDPOINT", self.identity.endpoint.clone()),
             ("IDENTITY_HEADER", identity::IDENTITY_HEADER.to_owned()),
@@ -205,9 +157,7 @@ impl Harness {
     /// A warmed-up service behind a fresh proxy.
     pub async fn service(&self, extra: &[(&str, &str)]) -> (VaultService, Proxy) {
         let proxy = self.proxy();
-        let cfg = VaultConfig::from_vars(&self.vars(&proxy, extra))
-            .unwrap()
-            .expect("configured");
+        let cfg = VaultConfig::from_vars(&self.vars(&proxy, extra)).unwrap().expect("configured");
         let service = VaultService::from_config(&cfg).expect("service builds");
         service.ready().await;
         (service, proxy)
@@ -217,10 +167,7 @@ impl Harness {
     pub fn assert_clean(&self, what: &str, text: &str) {
         assert!(!text.contains(&self.canary), "{what} leaks a secret value");
         for value in &self.seeded.values {
-            assert!(
-                !text.contains(value.as_str()),
-                "{what} leaks a secret value"
-            );
+            assert!(!text.contains(value.as_str()), "{what} leaks a secret value");
         }
     }
 
