@@ -14,7 +14,6 @@ pub mod supervisor;
 
 use std::time::Instant;
 
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -167,9 +166,4 @@ pub fn new_guid() -> String {
 
 pub fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
-}
-
-/// An empty body for responses that must carry none.
-pub fn empty(status: StatusCode) -> Response {
-    Response::builder().status(status).body(Body::empty()).unwrap_or_default()
 }
