@@ -8,6 +8,8 @@ use axum::{
 };
 use serde::Serialize;
 
+use crate::vault::{ConfigError, VaultError};
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +20,10 @@ pub enum ApiError {
     InvalidPayload(String),
     #[error("invalid request: {0}")]
     BadRequest(String),
+    #[error("secret lookup failed: {0}")]
+    Vault(#[from] VaultError),
+    #[error("the vault settings are invalid: {0}")]
+    VaultSettings(ConfigError),
     #[error("internal error")]
     Internal,
 }
@@ -27,6 +33,8 @@ impl ApiError {
         match self {
             Self::RouteNotFound(_) => StatusCode::NOT_FOUND,
             Self::InvalidPayload(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Vault(e) => StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_GATEWAY),
+            Self::VaultSettings(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -36,6 +44,8 @@ impl ApiError {
             Self::RouteNotFound(_) => "not-found",
             Self::InvalidPayload(_) => "invalid-payload",
             Self::BadRequest(_) => "bad-request",
+            Self::Vault(e) => e.type_slug(),
+            Self::VaultSettings(_) => "key-vault-settings-invalid",
             Self::Internal => "internal",
         }
     }
@@ -45,6 +55,8 @@ impl ApiError {
             Self::RouteNotFound(_) => "Not Found",
             Self::InvalidPayload(_) => "Malformed invocation payload",
             Self::BadRequest(_) => "Bad Request",
+            Self::Vault(e) => e.title(),
+            Self::VaultSettings(_) => "Key Vault settings are invalid",
             Self::Internal => "Internal Server Error",
         }
     }
@@ -57,12 +69,28 @@ impl ApiError {
                  Expected {{\"Data\":{{\"req\":{{...}}}},\"Metadata\":{{...}}}}."
             ),
             Self::BadRequest(why) => why.clone(),
+            Self::Vault(e) => e.detail(),
+            Self::VaultSettings(e) => e.to_string(),
             Self::Internal => "The handler failed to answer; see its log for the cause.".into(),
         }
     }
 
     pub fn problem(&self) -> Problem {
-        Problem::new(self.status(), self.slug(), self.title(), self.detail())
+        match self {
+            Self::Vault(e) => {
+                let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_GATEWAY);
+                Problem::new(status, e.type_slug(), e.title(), e.detail()).with_retry_after(e.retry_after())
+            }
+            Self::VaultSettings(e) => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "key-vault-settings-invalid",
+                "Key Vault settings are invalid",
+                format!(
+                    "The secret backend is not available because a setting is invalid: {e}. Fix the app setting and restart the app."
+                ),
+            ),
+            _ => Problem::new(self.status(), self.slug(), self.title(), self.detail()),
+        }
     }
 }
 

@@ -12,4 +12,5 @@ pub mod routes;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
+pub mod token;
 pub mod vault;

@@ -4,6 +4,7 @@
 
 mod config_check;
 mod health;
+mod secrets;
 
 use std::{sync::Arc, time::Instant};
 
@@ -16,7 +17,13 @@ use axum::{
 use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
 use tracing::Level;
 
-use crate::{error::ApiError, invocation, settings::Config, settings::check::KeyVaultInfo};
+use crate::{
+    error::ApiError,
+    invocation,
+    settings::Config,
+    settings::check::KeyVaultInfo,
+    vault::{BackendConfig, BackendKind, VaultService},
+};
 
 /// Largest request body accepted; nothing the functions take comes near it.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -26,16 +33,55 @@ pub const INVOCATION_ID_HEADER: &str = "x-azure-functions-invocationid";
 pub struct AppState {
     pub config: Config,
     pub started: Instant,
+    /// One per process: one client, one cache, warmed at start.
+    pub vault: Option<VaultService>,
 }
 
 impl AppState {
+    /// Builds the secret backend (and starts warming it); must run inside the Tokio runtime.
     pub fn new(config: Config) -> Self {
-        Self { config, started: Instant::now() }
+        let vault = match &config.vault {
+            Ok(Some(cfg)) => match VaultService::from_config(cfg) {
+                Ok(service) => Some(service),
+                Err(e) => {
+                    tracing::error!(error = %e, "secret backend unavailable");
+                    None
+                }
+            },
+            Ok(None) => None,
+            Err(e) => {
+                tracing::error!(error = %e, "vault settings invalid");
+                None
+            }
+        };
+        Self { config, started: Instant::now(), vault }
     }
 
     pub fn key_vault_info(&self) -> KeyVaultInfo {
-        let vault = self.config.plain("KEY_VAULT_URL").map(str::to_owned);
-        KeyVaultInfo { configured: vault.is_some(), vault }
+        let (vault, backend) = match (&self.config.vault, self.vault.as_ref().map(VaultService::kind)) {
+            (Ok(Some(cfg)), Some(kind)) => {
+                let url = match &cfg.backend {
+                    BackendConfig::KeyVault(kv) => Some(kv.url.to_string()),
+                    BackendConfig::DevVault { .. } => None,
+                };
+                let backend = match kind {
+                    BackendKind::KeyVault { .. } => "key-vault",
+                    BackendKind::DevVault => "dev-vault",
+                };
+                (url, Some(backend))
+            }
+            _ => (self.config.plain("KEY_VAULT_URL").map(str::to_owned), None),
+        };
+        KeyVaultInfo { configured: backend.is_some(), vault, backend }
+    }
+
+    /// The secret backend, or the error that explains why there is none.
+    pub fn vault(&self) -> Result<&VaultService, ApiError> {
+        match (&self.vault, &self.config.vault) {
+            (Some(service), _) => Ok(service),
+            (None, Err(e)) => Err(ApiError::VaultSettings(e.clone())),
+            (None, _) => Err(ApiError::Vault(crate::vault::VaultError::NotConfigured)),
+        }
     }
 }
 
@@ -46,6 +92,8 @@ fn function_routes(state: SharedState) -> Router {
     Router::new()
         .route("/api/config-check", get(config_check::config_check))
         .route("/api/health", get(health::health))
+        .route("/api/secrets", get(secrets::list))
+        .route("/api/secrets/{name}", get(secrets::metadata))
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .with_state(state)

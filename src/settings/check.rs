@@ -48,6 +48,9 @@ pub struct SettingReport {
 pub struct KeyVaultInfo {
     pub configured: bool,
     pub vault: Option<String>,
+    /// `key-vault` or `dev-vault` when configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -55,7 +58,20 @@ pub struct Report {
     pub status: Status,
     pub settings: Vec<SettingReport>,
     pub key_vault: KeyVaultInfo,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Something ops should fix that does not, by itself, make the app unhealthy.
+#[derive(Debug, Clone, Serialize)]
+pub struct Warning {
+    /// `config_check_settings`, `secret_disabled`, `secret_expired`, `secret_expiring_soon`,
+    /// `secret_not_found` or `secret_lookup_failed`.
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub setting: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    pub detail: String,
 }
 
 impl Report {
@@ -75,7 +91,12 @@ pub fn evaluate(config: &Config, key_vault: KeyVaultInfo) -> Report {
         }
     }
     let status = if settings.iter().all(|s| s.state == State::Resolved) { Status::Healthy } else { Status::Unhealthy };
-    Report { status, settings, key_vault, warnings: config.expected_errors.clone() }
+    let warnings = config
+        .expected_errors
+        .iter()
+        .map(|detail| Warning { kind: "config_check_settings", setting: None, secret: None, detail: detail.clone() })
+        .collect();
+    Report { status, settings, key_vault, warnings }
 }
 
 fn classify(config: &Config, name: &str, listed: bool, secret: Option<String>) -> SettingReport {

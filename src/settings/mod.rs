@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use secrecy::SecretString;
 
+use crate::vault::{ConfigError, VaultConfig};
+
 /// Port used when the handler runs outside the Functions host.
 pub const DEFAULT_PORT: u16 = 3000;
 
@@ -34,6 +36,9 @@ pub struct Config {
     /// Problems found in `CONFIG_CHECK_SETTINGS` itself, reported by config-check.
     pub expected_errors: Vec<String>,
     pub values: BTreeMap<String, SecretString>,
+    /// Where secret metadata comes from: `Ok(None)` when no vault is configured; an error keeps the
+    /// handler up (config-check must still answer) and is reported by the endpoints that need it.
+    pub vault: Result<Option<VaultConfig>, ConfigError>,
 }
 
 impl Config {
@@ -42,6 +47,8 @@ impl Config {
     }
 
     pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Self, SettingsError> {
+        let vars: std::collections::HashMap<String, String> = vars.into_iter().collect();
+        let vault = VaultConfig::from_vars(&vars);
         let values: BTreeMap<String, SecretString> =
             vars.into_iter().map(|(k, v)| (k, SecretString::from(v))).collect();
         let port = match plain(&values, "FUNCTIONS_CUSTOMHANDLER_PORT") {
@@ -49,7 +56,7 @@ impl Config {
             Some(p) => p.trim().parse::<u16>().ok().filter(|p| *p != 0).ok_or(SettingsError::BadPort)?,
         };
         let (expected, expected_errors) = parse_expected(plain(&values, "CONFIG_CHECK_SETTINGS").unwrap_or_default());
-        Ok(Self { port, expected, expected_errors, values })
+        Ok(Self { port, expected, expected_errors, values, vault })
     }
 
     /// A setting that is configuration, not a secret (ports, names, URLs).

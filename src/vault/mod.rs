@@ -112,9 +112,15 @@ impl VaultService {
     /// Every secret's metadata (current versions, so `version` is null), sorted by name.
     #[tracing::instrument(skip(self))]
     pub async fn list(&self) -> Result<Vec<SecretMetadata>, VaultError> {
-        let (list, _) = self.cache.list(|| self.source.list()).await?;
+        self.list_with_status().await.map(|(list, _)| list)
+    }
+
+    /// [`list`](Self::list) plus how the cache answered.
+    pub async fn list_with_status(&self) -> Result<(Vec<SecretMetadata>, CacheStatus), VaultError> {
+        let (list, status) = self.cache.list(|| self.source.list()).await?;
         let now = OffsetDateTime::now_utc();
-        Ok(list.into_iter().map(|m| m.with_expiry(now, self.warning_days)).collect())
+        let list = list.into_iter().map(|m| m.with_expiry(now, self.warning_days)).collect();
+        Ok((list, status))
     }
 
     /// A secret's value, for resolving references locally. Never cached.

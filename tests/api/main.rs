@@ -4,3 +4,4 @@ mod config_check;
 mod helpers;
 mod lifecycle;
 mod payload;
+mod secrets;
