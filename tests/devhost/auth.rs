@@ -35,6 +35,9 @@ async fn function_keys_are_enforced_like_the_host() {
     assert_eq!(blocked.status(), 401);
 
     assert_eq!(host.get("/api/health", None).await.status(), 200, "anonymous needs no key");
+    assert_eq!(host.get("/api/secrets/external-api-key", Some(&function_key)).await.status(), 401, "admin level");
+    let metadata = host.get("/api/secrets/external-api-key", Some(&master)).await;
+    assert_eq!(metadata.status(), 200, "the dev vault serves metadata: {}", host.output());
     assert_eq!(host.get("/admin/host/status", Some(&function_key)).await.status(), 401);
     assert_eq!(host.get("/admin/host/status", Some(&master)).await.status(), 200);
 
