@@ -42,7 +42,8 @@ pub struct HttpRequestData {
     #[serde(default)]
     pub headers: BTreeMap<String, Vec<String>>,
     #[serde(default)]
-    pub params: BTreeMap<String, String>,
+    /// Route parameters; the host sends `null` for an absent optional one.
+    pub params: BTreeMap<String, Option<String>>,
     #[serde(default)]
     pub identities: Option<Value>,
     #[serde(default)]
@@ -152,7 +153,7 @@ fn rebuild_request(function: &functions::Function, req: HttpRequestData) -> Resu
 }
 
 /// Substitutes `{param}` and `{param:constraint}` segments of a route template from `Params`.
-fn fill_route(template: &str, params: &BTreeMap<String, String>) -> Result<String, ApiError> {
+fn fill_route(template: &str, params: &BTreeMap<String, Option<String>>) -> Result<String, ApiError> {
     template
         .split('/')
         .map(|segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
@@ -160,7 +161,7 @@ fn fill_route(template: &str, params: &BTreeMap<String, String>) -> Result<Strin
             Some(param) => {
                 let name = param.split(':').next().unwrap_or(param).trim_end_matches('?');
                 let value =
-                    params.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v).ok_or_else(|| {
+                    params.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| v.as_ref()).ok_or_else(|| {
                         ApiError::InvalidPayload(format!("Params has no value for the route parameter {name}"))
                     })?;
                 Ok(url::form_urlencoded::byte_serialize(value.as_bytes()).collect())

@@ -5,7 +5,7 @@ use std::{future::Future, net::Ipv4Addr, sync::Arc, time::Duration};
 use tokio::net::TcpListener;
 
 use crate::{
-    routes::{AppState, app},
+    routes::{self, AppState},
     settings::Config,
 };
 
@@ -37,7 +37,8 @@ impl Application {
     /// Serves until `stop` completes, then drains in-flight requests for at most [`DRAIN_LIMIT`].
     pub async fn run_until_stopped(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
-        let serve = axum::serve(self.listener, app(self.state)).with_graceful_shutdown(async move {
+        let service = axum::ServiceExt::<axum::extract::Request>::into_make_service(routes::service(self.state));
+        let serve = axum::serve(self.listener, service).with_graceful_shutdown(async move {
             stop.await;
             tracing::info!("stop signal received, draining in-flight requests");
             let _ = stopped_tx.send(());

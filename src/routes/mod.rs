@@ -119,6 +119,36 @@ pub fn app(state: SharedState) -> Router {
         )
 }
 
+/// The router behind the host's path rules: function routes match in any letter case and with
+/// or without a trailing slash, as the host matches them before forwarding the path unchanged.
+pub fn service(state: SharedState) -> tower::util::MapRequest<Router, fn(Request) -> Request> {
+    tower::util::MapRequest::new(app(state), normalize_path as fn(Request) -> Request)
+}
+
+fn normalize_path(mut request: Request) -> Request {
+    let uri = request.uri();
+    let path = uri.path();
+    let trimmed = if path.len() > 1 { path.trim_end_matches('/') } else { path };
+    let needs_lower =
+        path.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("/api/")) && path.bytes().any(|b| b.is_ascii_uppercase());
+    if trimmed.len() == path.len() && !needs_lower {
+        return request;
+    }
+    // Key Vault names are case-insensitive, so lowering a `{name}` segment changes nothing it finds.
+    let mut new_path = if needs_lower { trimmed.to_ascii_lowercase() } else { trimmed.to_owned() };
+    if new_path.is_empty() {
+        new_path.push('/');
+    }
+    if let Some(query) = uri.query() {
+        new_path.push('?');
+        new_path.push_str(query);
+    }
+    if let Ok(new_uri) = new_path.parse() {
+        *request.uri_mut() = new_uri;
+    }
+    request
+}
+
 /// The body limit answers 413 in plain text; every error we send is problem+json.
 async fn body_too_large_as_problem(response: axum::response::Response) -> axum::response::Response {
     use axum::response::IntoResponse;

@@ -77,3 +77,12 @@ async fn sigterm_exits_promptly_when_idle() {
     let (status, _) = tokio::task::spawn_blocking(move || handler.wait_exit(Duration::from_secs(5))).await.unwrap();
     assert!(status.expect("no exit").success());
 }
+
+/// The host matches routes in any case and with a trailing slash, then forwards the path as sent.
+#[tokio::test]
+async fn routes_match_in_any_case_and_with_a_trailing_slash() {
+    let handler = TestHandler::spawn(&[("CONFIG_CHECK_SETTINGS", "A"), ("A", "alpha-resolved")]).await;
+    for path in ["/API/Config-Check", "/api/config-check/", "/Api/Health/?x=1"] {
+        assert_eq!(handler.get(path).await.status(), 200, "{path}");
+    }
+}

@@ -83,3 +83,13 @@ async fn malformed_payloads_are_400_problems_and_change_nothing() {
     // Still serving, same answers.
     assert_eq!(handler.get("/api/config-check").await.status(), 200);
 }
+
+/// The host sends `null` for an absent optional route parameter.
+#[tokio::test]
+async fn null_params_are_accepted() {
+    let handler = TestHandler::spawn(&[]).await;
+    let body = HEALTH.replace("\"Params\": {}", "\"Params\": {\"unused\": null}");
+    assert!(body.contains("null"));
+    let response = invoke(&handler, "health", &body).await;
+    assert_eq!(response.status(), 200);
+}
