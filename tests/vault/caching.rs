@@ -4,7 +4,7 @@ use crate::support::harness;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_first_requests_make_one_listing_request() {
-    let Some(h) = harness() else { return };
+    let h = harness();
     let (svc, proxy) = h.service(&[]).await;
     let tokens_before = h.identity.requests();
     let svc = Arc::new(svc);
