@@ -44,18 +44,11 @@ impl IdentityServer {
     /// Starts on a free 127.0.0.1 port, on the caller's runtime.
     pub async fn start() -> Self {
         let shared = Arc::new(Shared::default());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind identity server");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind identity server");
         let addr: SocketAddr = listener.local_addr().unwrap();
-        let app = Router::new()
-            .route("/msi/token", get(token))
-            .with_state(shared.clone());
+        let app = Router::new().route("/msi/token", get(token)).with_state(shared.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.ok() });
-        Self {
-            endpoint: format!("http://{addr}/msi/token"),
-            shared,
-        }
+        Self { endpoint: format!("http://{addr}/msi/token"), shared }
     }
 
     pub fn requests(&self) -> usize {
@@ -73,26 +66,12 @@ async fn token(
     headers: HeaderMap,
 ) -> Response {
     shared.requests.fetch_add(1, Ordering::SeqCst);
-    if headers
-        .get("x-identity-header")
-        .and_then(|v| v.to_str().ok())
-        != Some(IDENTITY_HEADER)
-    {
-        return (
-            StatusCode::BAD_REQUEST,
-            "missing or wrong X-IDENTITY-HEADER",
-        )
-            .into_response();
+    if headers.get("x-identity-header").and_then(|v| v.to_str().ok()) != Some(IDENTITY_HEADER) {
+        return (StatusCode::BAD_REQUEST, "missing or wrong X-IDENTITY-HEADER").into_response();
     }
-    let (Some("2019-08-01"), Some(resource)) = (
-        query.get("api-version").map(String::as_str),
-        query.get("resource"),
-    ) else {
-        return (
-            StatusCode::BAD_REQUEST,
-            "api-version=2019-08-01 and resource are required",
-        )
-            .into_response();
+    let (Some("2019-08-01"), Some(resource)) = (query.get("api-version").map(String::as_str), query.get("resource"))
+    else {
+        return (StatusCode::BAD_REQUEST, "api-version=2019-08-01 and resource are required").into_response();
     };
     match shared.mode.load(Ordering::SeqCst) {
         m if m == TokenMode::Garbage as u8 => {
@@ -104,11 +83,7 @@ async fn token(
         m if m == TokenMode::Slow as u8 => tokio::time::sleep(Duration::from_secs(30)).await,
         _ => {}
     }
-    let expires_on = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        + 3600;
+    let expires_on = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + 3600;
     Json(serde_json::json!({
         // Recognisable in logs if it leaked; the stand-in grants tokens with this prefix a role.
         "access_token": format!("{TOKEN_PREFIX}{}", shared.requests.load(Ordering::SeqCst)),

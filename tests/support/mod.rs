@@ -89,11 +89,7 @@ fn init() -> Harness {
     std::thread::Builder::new()
         .name("vault-harness".into())
         .spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             let handle = rt.handle().clone();
             let harness = rt.block_on(setup(choice, handle, logs));
             tx.send(harness).unwrap();
@@ -103,11 +99,7 @@ fn init() -> Harness {
     rx.recv().expect("harness set-up panicked")
 }
 
-async fn setup(
-    choice: Choice,
-    runtime: tokio::runtime::Handle,
-    logs: Arc<Mutex<Vec<u8>>>,
-) -> Harness {
+async fn setup(choice: Choice, runtime: tokio::runtime::Handle, logs: Arc<Mutex<Vec<u8>>>) -> Harness {
     let dir = std::env::temp_dir().join(format!("vaultfn-tests-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     // One test CA: the proxies (and the stand-in) present a certificate for the vault's name,
@@ -120,21 +112,15 @@ async fn setup(
             let granted = [identity::TOKEN_PREFIX, SEED_TOKEN];
             let standin = StandIn::start(tls.clone(), &granted).await;
             let ca = reqwest::Certificate::from_pem_bundle(ca_pem.as_bytes()).unwrap();
-            let client = reqwest::Client::builder()
-                .tls_certs_only(ca)
-                .resolve(VAULT_HOST, standin.addr)
-                .build()
-                .unwrap();
+            let client =
+                reqwest::Client::builder().tls_certs_only(ca).resolve(VAULT_HOST, standin.addr).build().unwrap();
             let base = format!("https://{VAULT_HOST}:{}", standin.addr.port());
             (Vault::StandIn(standin), client, base)
         }
         Choice::Lowkey { java, jar } => {
             let lowkey = Lowkey::start(&java, &jar, &dir.join("lowkey-vault.log")).await;
-            let _ = writeln!(
-                std::io::stderr(),
-                "Lowkey Vault answered /ping after {} ms",
-                lowkey.started_in.as_millis()
-            );
+            let _ =
+                writeln!(std::io::stderr(), "Lowkey Vault answered /ping after {} ms", lowkey.started_in.as_millis());
             let (client, base) = (lowkey.client(), lowkey.base_url());
             (Vault::Lowkey(lowkey), client, base)
         }
@@ -148,18 +134,7 @@ async fn setup(
     }
     let canary = format!("CANARY-{:016x}", rand::random::<u64>());
     let seeded = seed(&upstream, &upstream_base, &canary).await;
-    Harness {
-        vault,
-        identity,
-        seeded,
-        canary,
-        runtime,
-        upstream,
-        upstream_base,
-        tls,
-        ca_file,
-        logs,
-    }
+    Harness { vault, identity, seeded, canary, runtime, upstream, upstream_base, tls, ca_file, logs }
 }
 
 /// Creates a secret version through the Key Vault REST API and returns its version id.
@@ -175,20 +150,13 @@ async fn put(client: &reqwest::Client, base: &str, name: &str, body: serde_json:
         .expect("seed request");
     let status = rsp.status();
     let json: serde_json::Value = rsp.json().await.unwrap_or_default();
-    assert!(
-        status.is_success(),
-        "seeding {name} failed with {status}: {}",
-        json["error"]
-    );
+    assert!(status.is_success(), "seeding {name} failed with {status}: {}", json["error"]);
     let id = json["id"].as_str().expect("seeded secret has an id");
     id.rsplit('/').next().unwrap().to_owned()
 }
 
 fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 /// Enabled, disabled, expiring, not-yet-valid, tagged and multi-version secrets.
@@ -202,25 +170,15 @@ async fn seed(client: &reqwest::Client, base: &str, canary: &str) -> Seeded {
             json!({"contentType": "text/plain", "tags": {"env": "test", "owner": "vaultfn"}, "attributes": {"enabled": true}}),
         ),
         ("disabled-secret", json!({"attributes": {"enabled": false}})),
-        (
-            "expiring-secret",
-            json!({"attributes": {"enabled": true, "exp": expires}}),
-        ),
-        (
-            "future-secret",
-            json!({"attributes": {"enabled": true, "nbf": not_before, "exp": now() + 400 * 86_400}}),
-        ),
+        ("expiring-secret", json!({"attributes": {"enabled": true, "exp": expires}})),
+        ("future-secret", json!({"attributes": {"enabled": true, "nbf": not_before, "exp": now() + 400 * 86_400}})),
         ("hot-secret", json!({"tags": {"load": "high"}})),
     ];
     for (name, mut body) in specs {
         let value = format!("{canary}-{name}");
         body["value"] = json!(value);
         let version = put(client, base, name, body).await;
-        seeded
-            .versions
-            .entry(name.into())
-            .or_default()
-            .push(version);
+        seeded.versions.entry(name.into()).or_default().push(version);
         seeded.values.push(value);
     }
     seeded.expires.insert("expiring-secret".into(), expires);
@@ -231,14 +189,9 @@ async fn seed(client: &reqwest::Client, base: &str, canary: &str) -> Seeded {
             tokio::time::sleep(Duration::from_millis(1100)).await;
         }
         let value = format!("{canary}-multi-version-v{n}");
-        let body =
-            json!({"value": value, "contentType": format!("v{n}"), "tags": {"rev": n.to_string()}});
+        let body = json!({"value": value, "contentType": format!("v{n}"), "tags": {"rev": n.to_string()}});
         let version = put(client, base, "multi-version", body).await;
-        seeded
-            .versions
-            .entry("multi-version".into())
-            .or_default()
-            .push(version);
+        seeded.versions.entry("multi-version".into()).or_default().push(version);
         seeded.values.push(value);
     }
     seeded
@@ -247,22 +200,14 @@ async fn seed(client: &reqwest::Client, base: &str, canary: &str) -> Seeded {
 impl Harness {
     /// A proxy of its own for one test, so counts and faults do not mix between tests.
     pub fn proxy(&self) -> Proxy {
-        Proxy::start(
-            &self.runtime,
-            self.tls.clone(),
-            self.upstream.clone(),
-            self.upstream_base.clone(),
-        )
+        Proxy::start(&self.runtime, self.tls.clone(), self.upstream.clone(), self.upstream_base.clone())
     }
 
     /// The app settings that point a service at `proxy`, plus `extra`.
     pub fn vars(&self, proxy: &Proxy, extra: &[(&str, &str)]) -> HashMap<String, String> {
         let mut vars: HashMap<String, String> = [
             ("KEY_VAULT_URL", format!("https://{VAULT_HOST}")),
-            (
-                "VAULTFN_TEST_RESOLVE",
-                format!("{VAULT_HOST}={}", proxy.addr),
-            ),
+            ("VAULTFN_TEST_RESOLVE", format!("{VAULT_HOST}={}", proxy.addr)),
             ("KEY_VAULT_CA_FILE", self.ca_file.display().to_string()),
             ("IDENTITY_ENDPOINT", self.identity.endpoint.clone()),
             ("IDENTITY_HEADER", identity::IDENTITY_HEADER.to_owned()),
@@ -277,9 +222,7 @@ impl Harness {
     /// A warmed-up service behind a fresh proxy.
     pub async fn service(&self, extra: &[(&str, &str)]) -> (VaultService, Proxy) {
         let proxy = self.proxy();
-        let cfg = VaultConfig::from_vars(&self.vars(&proxy, extra))
-            .unwrap()
-            .expect("configured");
+        let cfg = VaultConfig::from_vars(&self.vars(&proxy, extra)).unwrap().expect("configured");
         let service = VaultService::from_config(&cfg).expect("service builds");
         service.ready().await;
         (service, proxy)
@@ -289,10 +232,7 @@ impl Harness {
     pub fn assert_clean(&self, what: &str, text: &str) {
         assert!(!text.contains(&self.canary), "{what} leaks a secret value");
         for value in &self.seeded.values {
-            assert!(
-                !text.contains(value.as_str()),
-                "{what} leaks a secret value"
-            );
+            assert!(!text.contains(value.as_str()), "{what} leaks a secret value");
         }
     }
 

@@ -61,12 +61,8 @@ impl Proxy {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
-        let state = Arc::new(State {
-            upstream,
-            upstream_base,
-            fault: Mutex::new(Fault::None),
-            seen: Mutex::new(Vec::new()),
-        });
+        let state =
+            Arc::new(State { upstream, upstream_base, fault: Mutex::new(Fault::None), seen: Mutex::new(Vec::new()) });
         let serving = state.clone();
         runtime.spawn(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
@@ -85,9 +81,8 @@ impl Proxy {
                         return;
                     };
                     let service = service_fn(move |req| handle(state.clone(), req));
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(tls), service)
-                        .await;
+                    let _ =
+                        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tls), service).await;
                 });
             }
         });
@@ -113,9 +108,7 @@ impl Proxy {
 }
 
 fn answer(status: StatusCode, body: String, extra: &[(&str, String)]) -> Response<Full<Bytes>> {
-    let mut builder = Response::builder()
-        .status(status)
-        .header("content-type", "application/json");
+    let mut builder = Response::builder().status(status).header("content-type", "application/json");
     for (name, value) in extra {
         builder = builder.header(*name, value);
     }
@@ -130,10 +123,7 @@ fn kv_error(code: &str, inner: Option<&str>) -> String {
     serde_json::json!({ "error": error }).to_string()
 }
 
-async fn handle(
-    state: Arc<State>,
-    req: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, std::io::Error> {
+async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, std::io::Error> {
     state.seen.lock().unwrap().push(Seen {
         method: req.method().to_string(),
         path: req.uri().path().to_owned(),
@@ -156,27 +146,15 @@ async fn handle(
             ));
         }
         Fault::ServerError => {
-            return Ok(answer(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                kv_error("InternalServerError", None),
-                &[],
-            ));
+            return Ok(answer(StatusCode::INTERNAL_SERVER_ERROR, kv_error("InternalServerError", None), &[]));
         }
         Fault::Forbidden(inner) => {
-            return Ok(answer(
-                StatusCode::FORBIDDEN,
-                kv_error("Forbidden", Some(inner)),
-                &[],
-            ));
+            return Ok(answer(StatusCode::FORBIDDEN, kv_error("Forbidden", Some(inner)), &[]));
         }
         Fault::None => {}
     }
     Ok(forward(&state, req).await.unwrap_or_else(|reason| {
-        answer(
-            StatusCode::BAD_GATEWAY,
-            kv_error("ProxyError", None),
-            &[("x-proxy-error", reason)],
-        )
+        answer(StatusCode::BAD_GATEWAY, kv_error("ProxyError", None), &[("x-proxy-error", reason)])
     }))
 }
 
@@ -184,30 +162,19 @@ async fn forward(state: &State, req: Request<Incoming>) -> Result<Response<Full<
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
     let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    let mut upstream = state
-        .upstream
-        .request(
-            parts.method.clone(),
-            format!("{}{path}", state.upstream_base),
-        )
-        .body(body);
+    let mut upstream =
+        state.upstream.request(parts.method.clone(), format!("{}{path}", state.upstream_base)).body(body);
     for (name, value) in &parts.headers {
         // The Host header is kept: the vault picks itself by it (Lowkey Vault knows ours as an alias)
         // and builds ids from it.
-        if !matches!(
-            name.as_str(),
-            "connection" | "content-length" | "transfer-encoding"
-        ) {
+        if !matches!(name.as_str(), "connection" | "content-length" | "transfer-encoding") {
             upstream = upstream.header(name, value);
         }
     }
     let rsp = upstream.send().await.map_err(|e| e.to_string())?;
     let mut out = Response::builder().status(rsp.status());
     for (name, value) in rsp.headers() {
-        if !matches!(
-            name.as_str(),
-            "connection" | "content-length" | "transfer-encoding"
-        ) {
+        if !matches!(name.as_str(), "connection" | "content-length" | "transfer-encoding") {
             out = out.header(name, value);
         }
     }
@@ -221,19 +188,12 @@ pub fn tls_for(host: &str) -> (String, Arc<rustls::ServerConfig>) {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "vaultfn test CA");
+    ca_params.distinguished_name.push(DnType::CommonName, "vaultfn test CA");
     let ca = ca_params.self_signed(&ca_key).unwrap();
     let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec![host.to_owned()])
-        .unwrap()
-        .signed_by(&leaf_key, &ca, &ca_key)
-        .unwrap();
+    let leaf = CertificateParams::new(vec![host.to_owned()]).unwrap().signed_by(&leaf_key, &ca, &ca_key).unwrap();
     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
-    let config = rustls::ServerConfig::builder()
-        .with_no_client_auth()
-        .with_single_cert(vec![leaf.der().clone()], key)
-        .unwrap();
+    let config =
+        rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(vec![leaf.der().clone()], key).unwrap();
     (ca.pem(), Arc::new(config))
 }

@@ -63,9 +63,7 @@ pub struct StandIn {
 impl StandIn {
     /// Serves on a free 127.0.0.1 port, on the caller's runtime.
     pub async fn start(tls: Arc<rustls::ServerConfig>, granted: &[&str]) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind Key Vault stand-in");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind Key Vault stand-in");
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(State {
             secrets: Mutex::new(BTreeMap::new()),
@@ -83,9 +81,8 @@ impl StandIn {
                         return;
                     };
                     let service = service_fn(move |req| handle(state.clone(), req));
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(tls), service)
-                        .await;
+                    let _ =
+                        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tls), service).await;
                 });
             }
         });
@@ -125,9 +122,7 @@ fn route(state: &State, parts: &Parts, body: &[u8]) -> Answer {
         );
     }
     let query: HashMap<String, String> =
-        url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
-            .into_owned()
-            .collect();
+        url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes()).into_owned().collect();
     match query.get("api-version").map(String::as_str) {
         Some(API_VERSION) => {}
         None => return bad_parameter("The 'api-version' parameter is missing."),
@@ -137,11 +132,7 @@ fn route(state: &State, parts: &Parts, body: &[u8]) -> Answer {
             ));
         }
     }
-    let host = parts
-        .headers
-        .get(hyper::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
+    let host = parts.headers.get(hyper::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let base = format!("https://{host}");
     // `get_secret` without a version asks for `/secrets/{name}/`: the empty segment is the latest.
     let segments: Vec<&str> = parts.uri.path().trim_matches('/').split('/').collect();
@@ -151,18 +142,12 @@ fn route(state: &State, parts: &Parts, body: &[u8]) -> Answer {
     let method = &parts.method;
     match segments.as_slice() {
         ["secrets"] if method == Method::GET => list(state, &query, &base, None),
-        ["secrets", name, "versions"] if method == Method::GET => {
-            list(state, &query, &base, Some(name))
-        }
+        ["secrets", name, "versions"] if method == Method::GET => list(state, &query, &base, Some(name)),
         ["secrets", name] if method == Method::GET => get(state, &base, name, None),
-        ["secrets", name, version] if method == Method::GET => {
-            get(state, &base, name, Some(version))
-        }
+        ["secrets", name, version] if method == Method::GET => get(state, &base, name, Some(version)),
         ["secrets", name] if method == Method::PUT => set(state, &base, name, body),
         ["secrets", name] if method == Method::PATCH => update(state, &base, name, None, body),
-        ["secrets", name, version] if method == Method::PATCH => {
-            update(state, &base, name, Some(version), body)
-        }
+        ["secrets", name, version] if method == Method::PATCH => update(state, &base, name, Some(version), body),
         _ => bad_parameter("The request URI or method is not supported by the secrets API."),
     }
 }
@@ -172,10 +157,7 @@ fn valid_name(name: &str) -> bool {
 }
 
 fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 /// `GET /secrets` (each secret's current version, ids without a version) or
@@ -186,10 +168,7 @@ fn list(state: &State, query: &HashMap<String, String>, base: &str, name: Option
         Some(Ok(n @ 1..=25)) => n,
         Some(_) => return bad_parameter("The value for maxresults must be between 1 and 25."),
     };
-    let skip: usize = query
-        .get("$skiptoken")
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(0);
+    let skip: usize = query.get("$skiptoken").and_then(|t| t.parse().ok()).unwrap_or(0);
     let secrets = state.secrets.lock().unwrap();
     let items: Vec<Value> = match name {
         None => secrets
@@ -206,32 +185,21 @@ fn list(state: &State, query: &HashMap<String, String>, base: &str, name: Option
                 // Key Vault's order is stable but not by date; clients must compare `created`.
                 let mut versions: Vec<&Version> = s.versions.iter().collect();
                 versions.sort_by(|a, b| a.id.cmp(&b.id));
-                versions
-                    .into_iter()
-                    .map(|v| properties(v, format!("{base}/secrets/{}/{}", s.name, v.id)))
-                    .collect()
+                versions.into_iter().map(|v| properties(v, format!("{base}/secrets/{}/{}", s.name, v.id))).collect()
             }
         },
     };
     let page: Vec<Value> = items.iter().skip(skip).take(max.min(PAGE)).cloned().collect();
     let next = skip + page.len();
     // Key Vault writes the default port into nextLink.
-    let authority = if base.matches(':').count() > 1 {
-        base.to_owned()
-    } else {
-        format!("{base}:443")
-    };
+    let authority = if base.matches(':').count() > 1 { base.to_owned() } else { format!("{base}:443") };
     let next_link = (next < items.len()).then(|| {
         format!(
             "{authority}{}?api-version={API_VERSION}&$skiptoken={next}&maxresults={max}",
             name.map_or("/secrets".to_owned(), |n| format!("/secrets/{n}/versions"))
         )
     });
-    respond(
-        StatusCode::OK,
-        json!({"value": page, "nextLink": next_link}),
-        None,
-    )
+    respond(StatusCode::OK, json!({"value": page, "nextLink": next_link}), None)
 }
 
 /// `GET /secrets/{name}[/{version}]`: the value, which Key Vault refuses for a disabled version
@@ -281,10 +249,7 @@ fn set(state: &State, base: &str, name: &str, body: &[u8]) -> Answer {
     let mut secrets = state.secrets.lock().unwrap();
     let secret = secrets
         .entry(name.to_ascii_lowercase())
-        .or_insert_with(|| Secret {
-            name: name.to_owned(),
-            versions: Vec::new(),
-        });
+        .or_insert_with(|| Secret { name: name.to_owned(), versions: Vec::new() });
     let answer = bundle(&version, &secret.name, base, true);
     secret.versions.push(version);
     respond(StatusCode::OK, answer, None)
@@ -299,10 +264,7 @@ fn update(state: &State, base: &str, name: &str, version: Option<&str>, body: &[
     };
     let found = match version {
         None => secret.versions.last_mut(),
-        Some(id) => secret
-            .versions
-            .iter_mut()
-            .find(|v| v.id.eq_ignore_ascii_case(id)),
+        Some(id) => secret.versions.iter_mut().find(|v| v.id.eq_ignore_ascii_case(id)),
     };
     let Some(v) = found else {
         return not_found(&format!("{name}/{}", version.unwrap_or_default()));
@@ -392,7 +354,5 @@ fn respond(status: StatusCode, body: Value, challenge: Option<&str>) -> Answer {
     if let Some(challenge) = challenge {
         builder = builder.header("www-authenticate", challenge);
     }
-    builder
-        .body(Full::new(Bytes::from(body.to_string())))
-        .unwrap()
+    builder.body(Full::new(Bytes::from(body.to_string()))).unwrap()
 }

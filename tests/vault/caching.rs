@@ -20,25 +20,11 @@ async fn concurrent_first_requests_make_one_listing_request() {
     }
     let path = "/secrets/hot-secret/versions";
     assert_eq!(proxy.count(path), 1, "requests seen: {:?}", proxy.seen());
-    assert!(
-        proxy
-            .seen()
-            .iter()
-            .all(|s| s.authorized || s.path == "/secrets"),
-        "only the warm-up meets the challenge"
-    );
+    assert!(proxy.seen().iter().all(|s| s.authorized || s.path == "/secrets"), "only the warm-up meets the challenge");
 
     for _ in 0..100 {
         svc.get("hot-secret").await.unwrap();
     }
-    assert_eq!(
-        proxy.count(path),
-        1,
-        "repeated requests within the TTL reach Key Vault 0 more times"
-    );
-    assert_eq!(
-        h.identity.requests(),
-        tokens_before,
-        "the warm-up already fetched the token"
-    );
+    assert_eq!(proxy.count(path), 1, "repeated requests within the TTL reach Key Vault 0 more times");
+    assert_eq!(h.identity.requests(), tokens_before, "the warm-up already fetched the token");
 }

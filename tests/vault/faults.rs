@@ -9,22 +9,13 @@ const BUDGET_MS: u64 = 1000;
 
 fn within_budget(started: Instant) {
     let limit = Duration::from_millis(BUDGET_MS + BUDGET_MS / 10);
-    assert!(
-        started.elapsed() <= limit,
-        "took {:?}, budget {limit:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() <= limit, "took {:?}, budget {limit:?}", started.elapsed());
 }
 
 #[tokio::test]
 async fn vault_down_serves_stale_then_recovers() {
     let h = harness();
-    let (svc, proxy) = h
-        .service(&[
-            ("KEY_VAULT_TIMEOUT_MS", "1000"),
-            ("SECRET_METADATA_TTL_SECONDS", "1"),
-        ])
-        .await;
+    let (svc, proxy) = h.service(&[("KEY_VAULT_TIMEOUT_MS", "1000"), ("SECRET_METADATA_TTL_SECONDS", "1")]).await;
     let fresh = svc.get("plain-secret").await.unwrap();
     tokio::time::sleep(Duration::from_millis(1100)).await;
 
@@ -33,10 +24,7 @@ async fn vault_down_serves_stale_then_recovers() {
         let started = Instant::now();
         let stale = svc.get("plain-secret").await.unwrap();
         within_budget(started);
-        assert!(
-            stale.stale,
-            "{fault:?}: cached entry comes back marked stale"
-        );
+        assert!(stale.stale, "{fault:?}: cached entry comes back marked stale");
         assert_eq!(stale.version, fresh.version);
 
         let started = Instant::now();
@@ -49,10 +37,7 @@ async fn vault_down_serves_stale_then_recovers() {
 
     proxy.set_fault(Fault::None);
     let recovered = svc.get("plain-secret").await.unwrap();
-    assert!(
-        !recovered.stale,
-        "recovers on its own once the fault clears"
-    );
+    assert!(!recovered.stale, "recovers on its own once the fault clears");
     h.assert_logs_clean();
 }
 
@@ -73,22 +58,14 @@ async fn upstream_errors_map_to_the_documented_answers() {
     for (inner, code, hint) in [
         ("ForbiddenByRbac", ForbiddenCode::Rbac, "Key Vault Reader"),
         ("ForbiddenByPolicy", ForbiddenCode::Policy, "access policy"),
-        (
-            "ForbiddenByFirewall",
-            ForbiddenCode::Firewall,
-            "network rules",
-        ),
+        ("ForbiddenByFirewall", ForbiddenCode::Firewall, "network rules"),
         ("SecretDisabled", ForbiddenCode::SecretDisabled, "Enable it"),
     ] {
         proxy.set_fault(Fault::Forbidden(inner));
         let err = svc.get("plain-secret").await.unwrap_err();
         assert_eq!(err, VaultError::Forbidden { code });
         assert_eq!(err.status(), 403);
-        assert!(
-            err.detail().contains(inner) && err.detail().contains(hint),
-            "{}",
-            err.detail()
-        );
+        assert!(err.detail().contains(inner) && err.detail().contains(hint), "{}", err.detail());
     }
 
     proxy.set_fault(Fault::None);

@@ -10,41 +10,30 @@ async fn metadata_matches_what_was_seeded() {
     let (svc, _proxy) = h.service(&[]).await;
 
     let plain = svc.get("plain-secret").await.unwrap();
-    assert_eq!(
-        plain.version.as_ref(),
-        h.seeded.versions["plain-secret"].last()
-    );
+    assert_eq!(plain.version.as_ref(), h.seeded.versions["plain-secret"].last());
     assert!(plain.enabled && !plain.stale && !plain.managed);
     assert_eq!(plain.content_type.as_deref(), Some("text/plain"));
     assert_eq!(plain.tags.get("owner").map(String::as_str), Some("vaultfn"));
     assert_eq!(plain.tags.get("env").map(String::as_str), Some("test"));
     assert!(plain.created_on.is_some() && plain.updated_on.is_some());
-    assert_eq!(
-        (plain.expires_on, plain.expires_in_days, plain.expiring_soon),
-        (None, None, false)
-    );
+    assert_eq!((plain.expires_on, plain.expires_in_days, plain.expiring_soon), (None, None, false));
 
     let disabled = svc.get("disabled-secret").await.unwrap();
     assert!(!disabled.enabled);
 
     let expiring = svc.get("expiring-secret").await.unwrap();
-    let seeded_exp =
-        OffsetDateTime::from_unix_timestamp(h.seeded.expires["expiring-secret"]).unwrap();
+    let seeded_exp = OffsetDateTime::from_unix_timestamp(h.seeded.expires["expiring-secret"]).unwrap();
     assert_eq!(expiring.expires_on, Some(seeded_exp));
     assert_eq!(expiring.expires_in_days, Some(5));
     assert!(expiring.expiring_soon);
 
     let future = svc.get("future-secret").await.unwrap();
-    let seeded_nbf =
-        OffsetDateTime::from_unix_timestamp(h.seeded.not_before["future-secret"]).unwrap();
+    let seeded_nbf = OffsetDateTime::from_unix_timestamp(h.seeded.not_before["future-secret"]).unwrap();
     assert_eq!(future.not_before, Some(seeded_nbf));
     assert!(!future.expiring_soon);
 
     let multi = svc.get("multi-version").await.unwrap();
-    assert_eq!(
-        multi.version.as_ref(),
-        h.seeded.versions["multi-version"].last()
-    );
+    assert_eq!(multi.version.as_ref(), h.seeded.versions["multi-version"].last());
     assert_eq!(multi.content_type.as_deref(), Some("v3"));
     assert_eq!(multi.tags.get("rev").map(String::as_str), Some("3"));
 
@@ -63,29 +52,13 @@ async fn list_names_every_seeded_secret() {
     let (svc, proxy) = h.service(&[]).await;
     let list = svc.list().await.unwrap();
     for name in h.seeded.versions.keys() {
-        let found = list
-            .iter()
-            .find(|m| &m.name == name)
-            .unwrap_or_else(|| panic!("{name} missing from the list"));
-        assert!(
-            found.version.is_none(),
-            "list entries name secrets, not versions"
-        );
+        let found = list.iter().find(|m| &m.name == name).unwrap_or_else(|| panic!("{name} missing from the list"));
+        assert!(found.version.is_none(), "list entries name secrets, not versions");
     }
-    assert!(
-        !list
-            .iter()
-            .find(|m| m.name == "disabled-secret")
-            .unwrap()
-            .enabled
-    );
+    assert!(!list.iter().find(|m| m.name == "disabled-secret").unwrap().enabled);
     let before = proxy.count("/secrets");
     svc.list().await.unwrap();
-    assert_eq!(
-        proxy.count("/secrets"),
-        before,
-        "a second list within the TTL is served from the cache"
-    );
+    assert_eq!(proxy.count("/secrets"), before, "a second list within the TTL is served from the cache");
     h.assert_clean("list JSON", &serde_json::to_string(&list).unwrap());
 }
 
@@ -95,37 +68,12 @@ async fn invalid_names_never_reach_key_vault() {
     let (svc, proxy) = h.service(&[]).await;
     let before = proxy.total();
     let long = "a".repeat(128);
-    for bad in [
-        "",
-        "under_score",
-        "a/b",
-        "..",
-        "%2F",
-        "plain-secret/versions",
-        "sp ace",
-        "é",
-        long.as_str(),
-    ] {
-        assert_eq!(
-            svc.get(bad).await.unwrap_err(),
-            VaultError::InvalidName,
-            "{bad:?}"
-        );
-        assert_eq!(
-            svc.value(bad, None).await.unwrap_err(),
-            VaultError::InvalidName,
-            "{bad:?}"
-        );
+    for bad in ["", "under_score", "a/b", "..", "%2F", "plain-secret/versions", "sp ace", "é", long.as_str()] {
+        assert_eq!(svc.get(bad).await.unwrap_err(), VaultError::InvalidName, "{bad:?}");
+        assert_eq!(svc.value(bad, None).await.unwrap_err(), VaultError::InvalidName, "{bad:?}");
     }
-    assert_eq!(
-        svc.value("plain-secret", Some("../x")).await.unwrap_err(),
-        VaultError::InvalidVersion
-    );
-    assert_eq!(
-        proxy.total(),
-        before,
-        "no Key Vault request for invalid input"
-    );
+    assert_eq!(svc.value("plain-secret", Some("../x")).await.unwrap_err(), VaultError::InvalidVersion);
+    assert_eq!(proxy.total(), before, "no Key Vault request for invalid input");
 }
 
 #[tokio::test]
@@ -153,19 +101,8 @@ async fn values_for_local_reference_resolution() {
     h.assert_clean("a SecretString's Debug", &format!("{current:?}"));
 
     let disabled = svc.value("disabled-secret", None).await.unwrap_err();
-    assert_eq!(
-        disabled,
-        VaultError::Forbidden {
-            code: ForbiddenCode::SecretDisabled
-        }
-    );
-    assert_eq!(
-        svc.value("no-such-secret", None)
-            .await
-            .unwrap_err()
-            .status(),
-        404
-    );
+    assert_eq!(disabled, VaultError::Forbidden { code: ForbiddenCode::SecretDisabled });
+    assert_eq!(svc.value("no-such-secret", None).await.unwrap_err().status(), 404);
     h.assert_clean("errors", &format!("{disabled:?} {}", disabled.detail()));
     h.assert_logs_clean();
 }
