@@ -193,8 +193,33 @@ async fn seed(client: &reqwest::Client, base: &str, canary: &str) -> Seeded {
         let version = put(client, base, "multi-version", body).await;
         seeded.versions.entry("multi-version".into()).or_default().push(version);
         seeded.values.push(value);
+        // A rotation whose new version is then disabled: the newest version stays current.
+        if n <= 2 {
+            let value = format!("{canary}-rotated-secret-v{n}");
+            let version = put(client, base, "rotated-secret", json!({"value": value})).await;
+            seeded.values.push(value);
+            seeded.versions.entry("rotated-secret".into()).or_default().push(version);
+        }
     }
+    let newest = seeded.versions["rotated-secret"].last().unwrap();
+    patch(client, base, "rotated-secret", newest, json!({"attributes": {"enabled": false}})).await;
     seeded
+}
+
+/// Updates one version's attributes, content type or tags, as an operator disabling it would.
+async fn patch(client: &reqwest::Client, base: &str, name: &str, version: &str, body: serde_json::Value) {
+    let rsp = client
+        .patch(format!("{base}/secrets/{name}/{version}?api-version={API_VERSION}"))
+        .header("host", VAULT_HOST)
+        .bearer_auth(SEED_TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .expect("patch request");
+    let status = rsp.status();
+    let json: serde_json::Value = rsp.json().await.unwrap_or_default();
+    assert!(status.is_success(), "updating {name} failed with {status}: {}", json["error"]);
+    assert!(json.get("value").is_none(), "an update answers without the value");
 }
 
 impl Harness {

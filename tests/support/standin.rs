@@ -23,8 +23,8 @@ pub const API_VERSION: &str = "2025-07-01";
 /// What Key Vault's challenge names; the SDK checks that the vault host ends in `.vault.azure.net`.
 const CHALLENGE: &str = "Bearer authorization=\"https://login.microsoftonline.com/00000000-0000-0000-0000-0000000a7e57\", resource=\"https://vault.azure.net\"";
 /// Key Vault may return fewer items than `maxresults` (default and maximum 25); a page this
-/// small makes every listing the tests cause follow `nextLink`.
-const PAGE: usize = 3;
+/// small makes the secrets list and a three-version history follow `nextLink`.
+const PAGE: usize = 2;
 /// A vault created today: soft delete on with 90 days' retention, purge protection off.
 const RECOVERY_LEVEL: &str = "Recoverable+Purgeable";
 const RECOVERABLE_DAYS: u32 = 90;
