@@ -160,8 +160,11 @@ fn fill_route(template: &str, params: &BTreeMap<String, Option<String>>) -> Resu
             None => Ok(segment.to_owned()),
             Some(param) => {
                 let name = param.split(':').next().unwrap_or(param).trim_end_matches('?');
-                let value =
-                    params.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| v.as_ref()).ok_or_else(|| {
+                let value = params
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .and_then(|(_, v)| v.as_ref())
+                    .ok_or_else(|| {
                         ApiError::InvalidPayload(format!("Params has no value for the route parameter {name}"))
                     })?;
                 Ok(url::form_urlencoded::byte_serialize(value.as_bytes()).collect())

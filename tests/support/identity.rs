@@ -14,6 +14,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 pub const IDENTITY_HEADER: &str = "vaultfn-test-identity-header";
+/// Every token this endpoint issues starts with this.
+pub const TOKEN_PREFIX: &str = "test-access-token-";
 pub const CLIENT_ID: &str = "00000000-0000-0000-0000-00000000c1d0";
 
 /// How the token endpoint misbehaves, for the fault suite.
@@ -83,8 +85,8 @@ async fn token(
     }
     let expires_on = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + 3600;
     Json(serde_json::json!({
-        // Lowkey Vault does not validate tokens; this one is recognisable in logs if it leaked.
-        "access_token": format!("test-access-token-{}", shared.requests.load(Ordering::SeqCst)),
+        // Recognisable in logs if it leaked; the stand-in grants tokens with this prefix a role.
+        "access_token": format!("{TOKEN_PREFIX}{}", shared.requests.load(Ordering::SeqCst)),
         "expires_on": expires_on.to_string(),
         "resource": resource,
         "token_type": "Bearer",

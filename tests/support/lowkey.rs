@@ -1,14 +1,13 @@
 //! Lowkey Vault, the Key Vault emulator: started once per test binary on free ports, seeded
 //! through the Key Vault REST API, and killed with the test process.
 
-use std::collections::BTreeMap;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The vault's name as the app sees it; Lowkey Vault knows it as an alias of `vaultfn.localhost`.
-pub const VAULT_HOST: &str = "vaultfn.vault.azure.net";
+// Lowkey Vault knows the vault's name as an alias of `vaultfn.localhost`.
+use super::VAULT_HOST;
 /// The challenge resource, so `VAULT_HOST` passes the SDK's check with verification on.
 const AUTH_RESOURCE: &str = "vault.azure.net";
 
@@ -105,25 +104,6 @@ impl Lowkey {
     pub fn base_url(&self) -> String {
         format!("https://localhost:{}", self.https_port)
     }
-
-    /// Creates a secret version through the Key Vault API and returns its version id.
-    pub async fn put(&self, client: &reqwest::Client, name: &str, body: serde_json::Value) -> String {
-        let url = format!("{}/secrets/{name}?api-version=7.4", self.base_url());
-        let rsp = client
-            .put(url)
-            .header("host", VAULT_HOST)
-            // Lowkey Vault checks that a token is present, not what it says.
-            .bearer_auth("seed")
-            .json(&body)
-            .send()
-            .await
-            .expect("seed request");
-        let status = rsp.status();
-        let json: serde_json::Value = rsp.json().await.unwrap_or_default();
-        assert!(status.is_success(), "seeding {name} failed with {status}: {}", json["error"]);
-        let id = json["id"].as_str().expect("seeded secret has an id");
-        id.rsplit('/').next().unwrap().to_owned()
-    }
 }
 
 /// Downloads the emulator's PKCS#12 keystore and turns it into PEM with the runtime's keytool.
@@ -161,16 +141,4 @@ async fn default_cert(http: &reqwest::Client, token_port: u16, java: &Path, log:
         String::from_utf8_lossy(&out.stderr)
     );
     pem
-}
-
-/// What was seeded, for the assertions.
-#[derive(Debug, Default)]
-pub struct Seeded {
-    /// Secret name → version ids in creation order.
-    pub versions: BTreeMap<String, Vec<String>>,
-    /// Every value written, each carrying the canary marker.
-    pub values: Vec<String>,
-    /// Expiry and not-before (epoch seconds) by secret.
-    pub expires: BTreeMap<String, i64>,
-    pub not_before: BTreeMap<String, i64>,
 }

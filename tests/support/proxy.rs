@@ -1,4 +1,4 @@
-//! A TLS-terminating proxy in front of Lowkey Vault: it counts Key Vault requests per path and
+//! A TLS-terminating proxy in front of the test Key Vault: it counts Key Vault requests per path and
 //! can inject faults. The client under test reaches it through `VAULTFN_TEST_RESOLVE` and trusts
 //! it through `KEY_VAULT_CA_FILE`, exactly as it would reach a real vault.
 
@@ -165,7 +165,8 @@ async fn forward(state: &State, req: Request<Incoming>) -> Result<Response<Full<
     let mut upstream =
         state.upstream.request(parts.method.clone(), format!("{}{path}", state.upstream_base)).body(body);
     for (name, value) in &parts.headers {
-        // The Host header is kept: Lowkey Vault picks the vault by it (an alias of ours).
+        // The Host header is kept: the vault picks itself by it (Lowkey Vault knows ours as an alias)
+        // and builds ids from it.
         if !matches!(name.as_str(), "connection" | "content-length" | "transfer-encoding") {
             upstream = upstream.header(name, value);
         }

@@ -6,7 +6,7 @@ use crate::support::harness;
 
 #[tokio::test]
 async fn metadata_matches_what_was_seeded() {
-    let Some(h) = harness() else { return };
+    let h = harness();
     let (svc, _proxy) = h.service(&[]).await;
 
     let plain = svc.get("plain-secret").await.unwrap();
@@ -17,6 +17,9 @@ async fn metadata_matches_what_was_seeded() {
     assert_eq!(plain.tags.get("env").map(String::as_str), Some("test"));
     assert!(plain.created_on.is_some() && plain.updated_on.is_some());
     assert_eq!((plain.expires_on, plain.expires_in_days, plain.expiring_soon), (None, None, false));
+    // A new vault's defaults: soft delete with 90 days' retention, purge protection off.
+    assert_eq!(plain.recovery_level.as_deref(), Some("Recoverable+Purgeable"));
+    assert_eq!(plain.recoverable_days, Some(90));
 
     let disabled = svc.get("disabled-secret").await.unwrap();
     assert!(!disabled.enabled);
@@ -37,7 +40,16 @@ async fn metadata_matches_what_was_seeded() {
     assert_eq!(multi.content_type.as_deref(), Some("v3"));
     assert_eq!(multi.tags.get("rev").map(String::as_str), Some("3"));
 
-    for meta in [&plain, &disabled, &expiring, &future, &multi] {
+    // Key Vault matches names case-insensitively and answers with the name as created.
+    let shouted = svc.get("MULTI-Version").await.unwrap();
+    assert_eq!((shouted.name.as_str(), &shouted.version), ("multi-version", &multi.version));
+
+    // The newest version is current even when it is disabled: that is what a reference resolves to.
+    let rotated = svc.get("rotated-secret").await.unwrap();
+    assert_eq!(rotated.version.as_ref(), h.seeded.versions["rotated-secret"].last());
+    assert!(!rotated.enabled);
+
+    for meta in [&plain, &disabled, &expiring, &future, &multi, &shouted, &rotated] {
         let json = serde_json::to_string(meta).unwrap();
         h.assert_clean("metadata JSON", &json);
         h.assert_clean("metadata Debug", &format!("{meta:?}"));
@@ -48,14 +60,16 @@ async fn metadata_matches_what_was_seeded() {
 
 #[tokio::test]
 async fn list_names_every_seeded_secret() {
-    let Some(h) = harness() else { return };
+    let h = harness();
     let (svc, proxy) = h.service(&[]).await;
     let list = svc.list().await.unwrap();
     for name in h.seeded.versions.keys() {
         let found = list.iter().find(|m| &m.name == name).unwrap_or_else(|| panic!("{name} missing from the list"));
         assert!(found.version.is_none(), "list entries name secrets, not versions");
     }
-    assert!(!list.iter().find(|m| m.name == "disabled-secret").unwrap().enabled);
+    for disabled in ["disabled-secret", "rotated-secret"] {
+        assert!(!list.iter().find(|m| m.name == disabled).unwrap().enabled, "{disabled}");
+    }
     let before = proxy.count("/secrets");
     svc.list().await.unwrap();
     assert_eq!(proxy.count("/secrets"), before, "a second list within the TTL is served from the cache");
@@ -64,7 +78,7 @@ async fn list_names_every_seeded_secret() {
 
 #[tokio::test]
 async fn invalid_names_never_reach_key_vault() {
-    let Some(h) = harness() else { return };
+    let h = harness();
     let (svc, proxy) = h.service(&[]).await;
     let before = proxy.total();
     let long = "a".repeat(128);
@@ -78,7 +92,7 @@ async fn invalid_names_never_reach_key_vault() {
 
 #[tokio::test]
 async fn missing_secret_is_404_and_cached_briefly() {
-    let Some(h) = harness() else { return };
+    let h = harness();
     let (svc, proxy) = h.service(&[]).await;
     let err = svc.get("no-such-secret").await.unwrap_err();
     assert_eq!((err.status(), err.type_slug()), (404, "secret-not-found"));
@@ -91,7 +105,7 @@ async fn missing_secret_is_404_and_cached_briefly() {
 
 #[tokio::test]
 async fn values_for_local_reference_resolution() {
-    let Some(h) = harness() else { return };
+    let h = harness();
     let (svc, _proxy) = h.service(&[]).await;
     let current = svc.value("multi-version", None).await.unwrap();
     assert!(current.expose_secret().ends_with("multi-version-v3"));
@@ -103,6 +117,13 @@ async fn values_for_local_reference_resolution() {
     let disabled = svc.value("disabled-secret", None).await.unwrap_err();
     assert_eq!(disabled, VaultError::Forbidden { code: ForbiddenCode::SecretDisabled });
     assert_eq!(svc.value("no-such-secret", None).await.unwrap_err().status(), 404);
+
+    // A disabled newest version is refused, not replaced by an older one; older ones stay readable.
+    let rotated = svc.value("rotated-secret", None).await.unwrap_err();
+    assert_eq!(rotated, VaultError::Forbidden { code: ForbiddenCode::SecretDisabled });
+    let previous = &h.seeded.versions["rotated-secret"][0];
+    let previous = svc.value("rotated-secret", Some(previous)).await.unwrap();
+    assert!(previous.expose_secret().ends_with("rotated-secret-v1"));
     h.assert_clean("errors", &format!("{disabled:?} {}", disabled.detail()));
     h.assert_logs_clean();
 }
