@@ -105,7 +105,9 @@ impl VaultService {
     /// [`get`](Self::get) plus how the cache answered, for an `X-Cache` header.
     pub async fn get_with_status(&self, name: &str) -> Result<(SecretMetadata, CacheStatus), VaultError> {
         validate_name(name)?;
-        let (meta, status) = self.cache.secret(name, || self.source.secret(name.to_owned())).await?;
+        // Key Vault names are case-insensitive: one cache entry (and one flight) per secret.
+        let key = name.to_ascii_lowercase();
+        let (meta, status) = self.cache.secret(&key, || self.source.secret(name.to_owned())).await?;
         Ok((meta.with_expiry(OffsetDateTime::now_utc(), self.warning_days), status))
     }
 
