@@ -1,7 +1,11 @@
 //! The `vaultfn` developer CLI: `start` runs the app locally the way the Functions host runs it,
-//! `keys` manages function keys through the host's admin API.
+//! `keys` manages function keys through the host's admin API, `package` builds the deploy
+//! package, `check` validates the app before a deploy, `token`/`whoami` debug the app's identity.
 
+pub mod check;
 pub mod keys;
+pub mod package;
+pub mod token;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,6 +27,14 @@ pub enum Command {
     Start(StartArgs),
     /// List, show, create, set and delete function keys through the admin API.
     Keys(keys::KeysArgs),
+    /// Build the deploy package: dist/app/ as the host expects it and dist/app.zip.
+    Package(package::PackageArgs),
+    /// Validate host.json, every function.json and the local settings; one line per problem.
+    Check(check::CheckArgs),
+    /// Get a token with the handler's credential choice and show who it is for (--raw prints it).
+    Token(token::TokenArgs),
+    /// Show who the handler's credential is: tenant, object id, app id, audience, expiry.
+    Whoami(token::WhoamiArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -59,5 +71,9 @@ pub async fn main(cli: Cli) -> ExitCode {
             }
         }
         Command::Keys(args) => keys::run(args).await,
+        Command::Package(args) => package::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Token(args) => token::token(args).await,
+        Command::Whoami(args) => token::whoami(args).await,
     }
 }

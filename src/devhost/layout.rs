@@ -108,7 +108,7 @@ impl AppLayout {
     }
 }
 
-fn read_json(path: &Path) -> Result<Value, LayoutError> {
+pub(crate) fn read_json(path: &Path) -> Result<Value, LayoutError> {
     let text = std::fs::read(path).map_err(|source| LayoutError::Read { path: path.to_owned(), source })?;
     serde_json::from_slice(&text).map_err(|source| LayoutError::Json { path: path.to_owned(), source })
 }
@@ -122,7 +122,7 @@ fn string_prop(object: &Value, name: &str) -> Option<String> {
     prop(object, name).and_then(Value::as_str).map(str::to_owned)
 }
 
-fn parse_host(path: &Path, json: &Value, script_root: &Path) -> Result<HostConfig, LayoutError> {
+pub(crate) fn parse_host(path: &Path, json: &Value, script_root: &Path) -> Result<HostConfig, LayoutError> {
     let invalid = |what: &str| LayoutError::Invalid { path: path.to_owned(), what: what.to_owned() };
     let route_prefix = prop(json, "extensions")
         .and_then(|e| prop(e, "http"))
@@ -159,7 +159,7 @@ fn parse_host(path: &Path, json: &Value, script_root: &Path) -> Result<HostConfi
 }
 
 /// Reads one function.json; `None` when the function has no HTTP trigger.
-fn parse_function(name: &str, path: &Path, json: &Value) -> Result<Option<FunctionDef>, LayoutError> {
+pub(crate) fn parse_function(name: &str, path: &Path, json: &Value) -> Result<Option<FunctionDef>, LayoutError> {
     let invalid = |what: String| LayoutError::Invalid { path: path.to_owned(), what };
     let bindings =
         prop(json, "bindings").and_then(Value::as_array).ok_or_else(|| invalid("has no bindings array".to_owned()))?;
