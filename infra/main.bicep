@@ -25,6 +25,9 @@ param databasePassword string
 @secure()
 param healthCheckKey string = replace(newGuid(), '-', '')
 
+@description('Client id of a user-assigned identity to use instead of the system-assigned one (empty: system-assigned).')
+param userAssignedIdentityClientId string = ''
+
 @description('Days before a secret expires that config-check?deep=true and the metadata endpoints warn.')
 param secretExpiryWarningDays int = 30
 
@@ -120,6 +123,8 @@ resource app 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'KEY_VAULT_TIMEOUT_MS', value: '5000' }
         { name: 'SECRET_METADATA_TTL_SECONDS', value: '300' }
         { name: 'SECRET_EXPIRY_WARNING_DAYS', value: string(secretExpiryWarningDays) }
+        { name: 'KEY_VAULT_CREDENTIAL', value: 'app-service-managed-identity' }
+        { name: 'AZURE_CLIENT_ID', value: userAssignedIdentityClientId }
         { name: 'RUST_LOG', value: 'info' }
       ]
     }

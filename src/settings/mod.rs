@@ -1,6 +1,7 @@
 //! Typed configuration, read once at start from the process environment (where the Functions host
 //! puts the app settings), and the classification of settings for `config-check`.
 
+pub mod catalog;
 pub mod check;
 pub mod reference;
 
