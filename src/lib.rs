@@ -12,5 +12,6 @@ pub mod routes;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
+pub mod testbed;
 pub mod token;
 pub mod vault;
