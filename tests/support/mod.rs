@@ -5,6 +5,9 @@
 //! The Key Vault is the stand-in unless `VAULTFN_TEST_VAULT=lowkey` asks for Lowkey Vault.
 #![allow(dead_code)]
 
+pub mod capture;
+pub mod handler;
+
 use std::collections::HashMap;
 use std::io::Write;
 use std::ops::Deref;
@@ -14,6 +17,7 @@ use vaultfn::testbed::proxy::Proxy;
 use vaultfn::testbed::{Testbed, identity};
 use vaultfn::vault::{VaultConfig, VaultService};
 
+#[allow(unused_imports)]
 pub use vaultfn::testbed::proxy;
 
 pub struct Harness {
