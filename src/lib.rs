@@ -1,6 +1,7 @@
 //! vaultfn: a Rust custom handler for Azure Functions that reports the state of Key Vault-backed
 //! settings and serves secret metadata, plus the pieces of the `vaultfn` developer CLI.
 
+pub mod bench;
 pub mod cli;
 pub mod devhost;
 pub mod error;

@@ -23,6 +23,9 @@ pub enum Command {
     Start(StartArgs),
     /// List, show, create, set and delete function keys through the admin API.
     Keys(keys::KeysArgs),
+    /// Measure the release handler against a baseline: readiness, throughput, latency, Key Vault
+    /// requests, memory, binary size and a soak; one JSON line on stdout.
+    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -59,5 +62,6 @@ pub async fn main(cli: Cli) -> ExitCode {
             }
         }
         Command::Keys(args) => keys::run(args).await,
+        Command::Bench(args) => crate::bench::run(args).await,
     }
 }
