@@ -243,8 +243,10 @@ async fn kv_requests(bench: &Bench, runs: usize, total: usize, secrets: usize) -
     Ok(median(counts) as u64)
 }
 
-/// Saturating load for `soak_seconds` over every metadata path, config-check and the list;
-/// RSS sampled every second, growth from the start of the soak to its end.
+/// Saturating load for `soak_seconds` over every metadata path, config-check and the list.
+/// RSS is sampled every 250 ms; growth runs from the sample a tenth into the soak (at most 5 s),
+/// once the higher connection count's buffers exist, to the last one, so it shows what keeps
+/// growing rather than the working set of more connections.
 fn soak(
     main: &Running,
     args: &BenchArgs,
@@ -256,36 +258,41 @@ fn soak(
     paths.extend(["/api/config-check".to_owned(), "/api/secrets".to_owned()]);
     let script = wrk::script(dir, "soak", &paths).map_err(|e| e.to_string())?;
     eprintln!("bench: soak for {} s", args.soak_seconds);
-    let before = main.memory_kb().0;
     let pid = main.pid();
+    let settle = Duration::from_secs(args.soak_seconds).div_f64(10.0).min(Duration::from_secs(5));
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let sampler = {
         let stop = stop.clone();
         std::thread::spawn(move || {
-            let mut last = 0u64;
+            let started = Instant::now();
+            let (mut first, mut last) = (0u64, 0u64);
             while !stop.load(Ordering::SeqCst) {
                 std::thread::sleep(Duration::from_millis(250));
                 let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-                if let Some(kb) = status
+                let Some(kb) = status
                     .lines()
                     .find_map(|l| l.strip_prefix("VmRSS:"))
-                    .and_then(|v| v.split_whitespace().next()?.parse().ok())
-                {
-                    last = kb;
+                    .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+                else {
+                    continue;
+                };
+                if first == 0 && started.elapsed() >= settle {
+                    first = kb;
                 }
+                last = kb;
             }
-            last
+            (first, last)
         })
     };
     let load = wrk::run(&main.url("/"), Some(&script), args.connections * 2, Duration::from_secs(args.soak_seconds));
     stop.store(true, Ordering::SeqCst);
-    let end = sampler.join().unwrap_or(0);
+    let (start, end) = sampler.join().unwrap_or((0, 0));
     let load = load?;
     n.soak_requests = load.requests;
     n.soak_errors = load.errors;
-    n.soak_rss_growth_pct = if before > 0 { (end as f64 - before as f64) / before as f64 * 100.0 } else { 0.0 };
+    n.soak_rss_growth_pct = if start > 0 { (end as f64 - start as f64) / start as f64 * 100.0 } else { 0.0 };
     eprintln!(
-        "bench: soak: {} requests, {} errors, RSS {before} kB -> {end} kB ({:+.2} %)",
+        "bench: soak: {} requests, {} errors, RSS {start} kB after {settle:?} -> {end} kB at the end ({:+.2} %)",
         load.requests, load.errors, n.soak_rss_growth_pct
     );
     Ok(())
