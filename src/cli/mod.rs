@@ -35,6 +35,9 @@ pub enum Command {
     Token(token::TokenArgs),
     /// Show who the handler's credential is: tenant, object id, app id, audience, expiry.
     Whoami(token::WhoamiArgs),
+    /// Measure the release handler against a baseline: readiness, throughput, latency, Key Vault
+    /// requests, memory, binary size and a soak; one JSON line on stdout.
+    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -75,5 +78,6 @@ pub async fn main(cli: Cli) -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Token(args) => token::token(args).await,
         Command::Whoami(args) => token::whoami(args).await,
+        Command::Bench(args) => crate::bench::run(args).await,
     }
 }

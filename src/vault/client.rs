@@ -1,8 +1,10 @@
 //! The Key Vault backend: one `SecretClient` per process behind a total time budget.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use azure_core::error::ErrorKind;
 use azure_core::http::headers::RETRY_AFTER;
 use azure_core::http::policies::{RetryHeaders, RetryPolicy};
@@ -25,14 +27,49 @@ pub struct KeyVaultSource {
     client: Arc<SecretClient>,
     credential: CredentialKind,
     budget: Duration,
+    /// Token requests in flight: when the budget runs out during one, the credential is what
+    /// failed, and the operator must be sent to the identity, not to the vault's network path.
+    token_pending: Arc<AtomicUsize>,
+}
+
+/// The credential, counting its token requests in flight.
+#[derive(Debug)]
+struct WatchedCredential {
+    inner: Arc<dyn TokenCredential>,
+    pending: Arc<AtomicUsize>,
+}
+
+struct Pending(Arc<AtomicUsize>);
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenCredential for WatchedCredential {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        options: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
+        self.pending.fetch_add(1, Ordering::SeqCst);
+        // Dropped on completion and on cancellation by the budget's timeout alike.
+        let _pending = Pending(self.pending.clone());
+        self.inner.get_token(scopes, options).await
+    }
 }
 
 impl KeyVaultSource {
     pub fn new(
         cfg: &KeyVaultConfig,
-        credential: (CredentialKind, Arc<dyn azure_core::credentials::TokenCredential>),
+        credential: (CredentialKind, Arc<dyn TokenCredential>),
         budget: Duration,
     ) -> Result<Self, ConfigError> {
+        let token_pending = Arc::new(AtomicUsize::new(0));
+        let watched: Arc<dyn TokenCredential> =
+            Arc::new(WatchedCredential { inner: credential.1, pending: token_pending.clone() });
         let options = SecretClientOptions {
             client_options: ClientOptions {
                 transport: Some(Transport::new(Arc::new(http_client(cfg, budget)?))),
@@ -43,17 +80,25 @@ impl KeyVaultSource {
             verify_challenge_resource: Some(true),
             ..Default::default()
         };
-        let client = SecretClient::new(cfg.url.as_str(), credential.1, Some(options)).map_err(|_| ConfigError {
+        let client = SecretClient::new(cfg.url.as_str(), watched, Some(options)).map_err(|_| ConfigError {
             setting: "KEY_VAULT_URL",
             reason: "the Key Vault client rejected the URL".into(),
         })?;
-        Ok(Self { client: Arc::new(client), credential: credential.0, budget })
+        Ok(Self { client: Arc::new(client), credential: credential.0, budget, token_pending })
     }
 
     async fn within_budget<T>(&self, call: impl Future<Output = Result<T, VaultError>>) -> Result<T, VaultError> {
-        tokio::time::timeout(self.budget, call)
-            .await
-            .unwrap_or(Err(VaultError::Timeout { budget_ms: self.budget.as_millis() as u64 }))
+        // Pinned out here so the call, and its token request, is still in flight when the
+        // budget runs out and the cause is read.
+        let mut call = std::pin::pin!(call);
+        match tokio::time::timeout(self.budget, &mut call).await {
+            Ok(result) => result,
+            // A token endpoint that never answers is the credential's failure (503 naming it).
+            Err(_) if self.token_pending.load(Ordering::SeqCst) > 0 => {
+                Err(VaultError::Credential { kind: self.credential, rejected: false })
+            }
+            Err(_) => Err(VaultError::Timeout { budget_ms: self.budget.as_millis() as u64 }),
+        }
     }
 
     fn map_err(&self, name: Option<&str>, err: azure_core::Error) -> VaultError {
