@@ -2,12 +2,13 @@ use std::collections::HashMap;
 
 use axum::{
     Json,
+    body::Bytes,
     extract::{Query, State},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 
-use super::SharedState;
+use super::{AppState, SharedState};
 use crate::{
     error::ApiError,
     settings::check::{self, Report, Warning},
@@ -27,19 +28,47 @@ pub async fn config_check(
         Some(v) if v == "false" || v == "0" || v.is_empty() => false,
         Some(_) => return Err(ApiError::BadRequest("The query parameter deep must be true or false.".into())),
     };
+    if !deep {
+        tracing::debug!(healthy = state.config_check.status == StatusCode::OK, "config-check");
+        return Ok(no_store((state.config_check.status, [json_content_type()], state.config_check.body.clone())));
+    }
     let mut report = check::evaluate(&state.config, state.key_vault_info());
-    if deep {
-        deep_check(&state, &mut report).await;
+    deep_check(&state, &mut report).await;
+    Ok(no_store((status_of(&report), Json(report))))
+}
+
+/// The answer without `deep`, built once at start (and the unhealthy settings logged once).
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    pub status: StatusCode,
+    pub body: Bytes,
+}
+
+impl Prepared {
+    pub fn new(state: &AppState) -> Self {
+        let report = check::evaluate(&state.config, state.key_vault_info());
+        if !report.healthy() {
+            let failing: Vec<&str> =
+                report.settings.iter().filter(|s| s.state != check::State::Resolved).map(|s| s.name.as_str()).collect();
+            tracing::warn!(?failing, "config-check unhealthy: these settings are not resolved");
+        }
+        let body = serde_json::to_vec(&report).map(Bytes::from).unwrap_or_default();
+        Self { status: status_of(&report), body }
     }
-    let status = if report.healthy() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    if !report.healthy() {
-        let failing: Vec<&str> =
-            report.settings.iter().filter(|s| s.state != check::State::Resolved).map(|s| s.name.as_str()).collect();
-        tracing::warn!(?failing, "config-check unhealthy");
-    }
-    let mut response = (status, Json(report)).into_response();
+}
+
+fn status_of(report: &Report) -> StatusCode {
+    if report.healthy() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }
+}
+
+fn json_content_type() -> (header::HeaderName, HeaderValue) {
+    (header::CONTENT_TYPE, HeaderValue::from_static("application/json"))
+}
+
+fn no_store(response: impl IntoResponse) -> Response {
+    let mut response = response.into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    response
 }
 
 async fn deep_check(state: &SharedState, report: &mut Report) {

@@ -2,7 +2,7 @@
 //! drive. Forwarding mode serves `/api/...`; payload mode (`POST /{FunctionName}`) re-enters the
 //! same routes, so both modes answer alike.
 
-mod config_check;
+pub mod config_check;
 mod health;
 mod secrets;
 
@@ -35,6 +35,8 @@ pub struct AppState {
     pub started: Instant,
     /// One per process: one client, one cache, warmed at start.
     pub vault: Option<VaultService>,
+    /// The shallow config-check answer: settings are read once, so it is computed once.
+    pub config_check: config_check::Prepared,
 }
 
 impl AppState {
@@ -54,7 +56,9 @@ impl AppState {
                 None
             }
         };
-        Self { config, started: Instant::now(), vault }
+        let mut state = Self { config, started: Instant::now(), vault, config_check: Default::default() };
+        state.config_check = config_check::Prepared::new(&state);
+        state
     }
 
     pub fn key_vault_info(&self) -> KeyVaultInfo {
@@ -115,7 +119,10 @@ pub fn app(state: SharedState) -> Router {
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
                 .on_request(())
-                .on_response(tower_http::trace::DefaultOnResponse::new().level(Level::INFO)),
+                // The host already records every invocation; one more line per request here would
+                // cost a third of the throughput and double the log volume. 5xx stay visible.
+                .on_response(tower_http::trace::DefaultOnResponse::new().level(Level::DEBUG))
+                .on_failure(tower_http::trace::DefaultOnFailure::new().level(Level::WARN)),
         )
 }
 
