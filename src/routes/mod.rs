@@ -114,7 +114,7 @@ pub fn app(state: SharedState) -> Router {
         .route("/{function}", post(invoke))
         .merge(functions)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(axum::middleware::map_response(body_too_large_as_problem))
+        .layer(tower::util::MapResponseLayer::new(body_too_large_as_problem))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
@@ -157,7 +157,7 @@ fn normalize_path(mut request: Request) -> Request {
 }
 
 /// The body limit answers 413 in plain text; every error we send is problem+json.
-async fn body_too_large_as_problem(response: axum::response::Response) -> axum::response::Response {
+fn body_too_large_as_problem(response: axum::response::Response) -> axum::response::Response {
     use axum::response::IntoResponse;
     if response.status() != StatusCode::PAYLOAD_TOO_LARGE
         || response.headers().get(axum::http::header::CONTENT_TYPE).is_some_and(|v| v == crate::error::PROBLEM_JSON)
@@ -188,5 +188,11 @@ async fn not_found(request: Request) -> ApiError {
 fn request_span(request: &Request) -> tracing::Span {
     let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
     let invocation_id = request.headers().get(INVOCATION_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-    tracing::info_span!("request", method = %request.method(), route, invocation_id, function = tracing::field::Empty)
+    tracing::info_span!(
+        "request",
+        method = request.method().as_str(),
+        route,
+        invocation_id,
+        function = tracing::field::Empty
+    )
 }
