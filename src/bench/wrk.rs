@@ -18,10 +18,20 @@ pub struct Load {
 /// What to run when wrk is missing.
 pub const INSTALL_HINT: &str = "wrk is not installed: `sudo apt-get install wrk` (Debian/Ubuntu), `brew install wrk` (macOS), or run scripts/install-tools as root";
 
-/// wrk's version line, or why it cannot run.
+/// wrk's version line, or why it cannot run. In a checkout, a missing wrk is installed with
+/// `scripts/install-tools` first, so the bench runs from a fresh clone.
 pub fn version() -> Result<String, String> {
     // `wrk --version` prints its banner and exits 1; what matters is that it ran.
-    let out = Command::new("wrk").arg("--version").output().map_err(|_| INSTALL_HINT.to_owned())?;
+    let probe = || Command::new("wrk").arg("--version").output();
+    let out = match probe() {
+        Ok(out) => out,
+        Err(_) if Path::new("scripts/install-tools").is_file() => {
+            eprintln!("bench: wrk is missing; running scripts/install-tools");
+            let _ = Command::new("scripts/install-tools").status();
+            probe().map_err(|_| INSTALL_HINT.to_owned())?
+        }
+        Err(_) => return Err(INSTALL_HINT.to_owned()),
+    };
     let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     Ok(text.lines().next().unwrap_or("wrk").split(" Copyright").next().unwrap_or("wrk").trim().to_owned())
 }
