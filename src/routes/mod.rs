@@ -5,6 +5,7 @@
 pub mod config_check;
 mod health;
 mod secrets;
+mod trace;
 
 use std::{sync::Arc, time::Instant};
 
@@ -14,8 +15,7 @@ use axum::{
     http::StatusCode,
     routing::{get, post},
 };
-use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
-use tracing::Level;
+use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::{
     error::ApiError,
@@ -115,15 +115,7 @@ pub fn app(state: SharedState) -> Router {
         .merge(functions)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(tower::util::MapResponseLayer::new(body_too_large_as_problem))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(request_span)
-                .on_request(())
-                // The host already records every invocation; one more line per request here would
-                // cost a third of the throughput and double the log volume. 5xx stay visible.
-                .on_response(tower_http::trace::DefaultOnResponse::new().level(Level::DEBUG))
-                .on_failure(tower_http::trace::DefaultOnFailure::new().level(Level::WARN)),
-        )
+        .layer(trace::RequestSpanLayer { make_span: request_span })
 }
 
 /// The router behind the host's path rules: function routes match in any letter case and with

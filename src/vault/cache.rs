@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use moka::future::Cache;
 
 use super::error::VaultError;
-use super::metadata::SecretMetadata;
+use super::metadata::{CachedSecret, SecretMetadata};
 
 /// Not-found answers are kept this long at most, so a secret created after a typo shows up fast.
 pub const NEGATIVE_TTL: Duration = Duration::from_secs(30);
@@ -93,10 +93,11 @@ impl<V: Clone + Send + Sync + 'static> Slot<V> {
     }
 }
 
-/// Secret metadata by name (`None` = not found) and the whole list.
+/// Secret metadata by name (`None` = not found) and the whole list. Secrets are shared, so a
+/// hit copies a pointer, not the metadata.
 #[derive(Clone)]
 pub struct MetadataCache {
-    secrets: Slot<Option<SecretMetadata>>,
+    secrets: Slot<Option<Arc<CachedSecret>>>,
     list: Slot<Vec<SecretMetadata>>,
     ttl: Duration,
 }
@@ -114,18 +115,32 @@ impl MetadataCache {
     where
         Fut: Future<Output = Result<Option<SecretMetadata>, VaultError>>,
     {
+        let (cached, status) = self.cached_secret(name, fetch).await?;
+        let mut meta = cached.metadata().clone();
+        meta.stale = status == CacheStatus::Stale;
+        Ok((meta, status))
+    }
+
+    /// [`secret`](Self::secret) as the shared entry; `stale` is for the caller to set from the
+    /// status.
+    pub async fn cached_secret<Fut>(
+        &self,
+        name: &str,
+        fetch: impl FnOnce() -> Fut,
+    ) -> Result<(Arc<CachedSecret>, CacheStatus), VaultError>
+    where
+        Fut: Future<Output = Result<Option<SecretMetadata>, VaultError>>,
+    {
         let ttl = self.ttl;
-        let ttl = move |v: &Option<SecretMetadata>| {
+        let ttl = move |v: &Option<Arc<CachedSecret>>| {
             if v.is_some() { ttl } else { ttl.min(NEGATIVE_TTL) }
         };
+        let fetch = || async { Ok(fetch().await?.map(|meta| Arc::new(CachedSecret::new(meta)))) };
         let (found, status) = self.secrets.get(name, ttl, fetch).await?;
         match found {
             // Stale or not, "not found" is the last thing the vault said about this name.
             None => Err(VaultError::NotFound { name: name.to_owned() }),
-            Some(mut meta) => {
-                meta.stale = status == CacheStatus::Stale;
-                Ok((meta, status))
-            }
+            Some(cached) => Ok((cached, status)),
         }
     }
 

@@ -8,10 +8,12 @@ pub mod devvault;
 pub mod error;
 pub mod metadata;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use futures::future::BoxFuture;
 use secrecy::SecretString;
 use time::OffsetDateTime;
@@ -104,11 +106,38 @@ impl VaultService {
 
     /// [`get`](Self::get) plus how the cache answered, for an `X-Cache` header.
     pub async fn get_with_status(&self, name: &str) -> Result<(SecretMetadata, CacheStatus), VaultError> {
+        let (cached, status) = self.cached(name).await?;
+        let mut meta = cached.metadata().clone();
+        meta.stale = status == CacheStatus::Stale;
+        Ok((meta.with_expiry(OffsetDateTime::now_utc(), self.warning_days), status))
+    }
+
+    /// [`get_with_status`](Self::get_with_status) as the JSON of the metadata, the same bytes
+    /// serde_json gives for it; fresh answers are rendered once per entry and reused while their
+    /// expiry fields hold. `Err` carries the metadata when it cannot be rendered.
+    pub async fn get_json(&self, name: &str) -> Result<(Result<Bytes, SecretMetadata>, CacheStatus), VaultError> {
+        let (cached, status) = self.cached(name).await?;
+        let now = OffsetDateTime::now_utc();
+        if status != CacheStatus::Stale
+            && let Some(body) = cached.fresh_json(now, self.warning_days)
+        {
+            return Ok((Ok(body), status));
+        }
+        let mut meta = cached.metadata().clone();
+        meta.stale = status == CacheStatus::Stale;
+        let meta = meta.with_expiry(now, self.warning_days);
+        Ok((serde_json::to_vec(&meta).map(Bytes::from).map_err(|_| meta), status))
+    }
+
+    async fn cached(&self, name: &str) -> Result<(Arc<metadata::CachedSecret>, CacheStatus), VaultError> {
         validate_name(name)?;
         // Key Vault names are case-insensitive: one cache entry (and one flight) per secret.
-        let key = name.to_ascii_lowercase();
-        let (meta, status) = self.cache.secret(&key, || self.source.secret(name.to_owned())).await?;
-        Ok((meta.with_expiry(OffsetDateTime::now_utc(), self.warning_days), status))
+        let key = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        };
+        self.cache.cached_secret(&key, || self.source.secret(name.to_owned())).await
     }
 
     /// Every secret's metadata (current versions, so `version` is null), sorted by name.
