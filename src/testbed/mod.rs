@@ -11,6 +11,7 @@ pub mod lowkey;
 pub mod proxy;
 pub mod seed;
 pub mod standin;
+pub mod tls;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -138,7 +139,7 @@ async fn setup(choice: Resolved, runtime: tokio::runtime::Handle, extra: Vec<Str
     std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
     // One CA: the proxies (and the stand-in) present a certificate for the vault's name,
     // trusted only through `KEY_VAULT_CA_FILE`.
-    let (ca_pem, tls) = proxy::tls_for("*.vault.azure.net");
+    let (ca_pem, tls) = tls::tls_for("*.vault.azure.net");
     let ca_file = dir.join("proxy-ca.pem");
     std::fs::write(&ca_file, &ca_pem).map_err(|e| format!("write {}: {e}", ca_file.display()))?;
     let (vault, upstream) = match choice {

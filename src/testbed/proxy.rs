@@ -9,10 +9,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
-use tokio_rustls::TlsAcceptor;
+
+use super::tls;
 
 /// What the proxy does with the next requests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,25 +65,7 @@ impl Proxy {
         let serving = state.clone();
         runtime.spawn(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            let acceptor = TlsAcceptor::from(tls);
-            loop {
-                let Ok((tcp, _)) = listener.accept().await else {
-                    continue;
-                };
-                if *serving.fault.lock().unwrap() == Fault::Refuse {
-                    drop(tcp);
-                    continue;
-                }
-                let (acceptor, state) = (acceptor.clone(), serving.clone());
-                tokio::spawn(async move {
-                    let Ok(tls) = acceptor.accept(tcp).await else {
-                        return;
-                    };
-                    let service = service_fn(move |req| handle(state.clone(), req));
-                    let _ =
-                        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tls), service).await;
-                });
-            }
+            tls::serve(listener, tls, serving, |state| *state.fault.lock().unwrap() == Fault::Refuse, handle).await;
         });
         Self { addr, state }
     }
@@ -180,20 +161,4 @@ async fn forward(state: &State, req: Request<Incoming>) -> Result<Response<Full<
     }
     let bytes = rsp.bytes().await.map_err(|e| e.to_string())?;
     out.body(Full::new(bytes)).map_err(|e| e.to_string())
-}
-
-/// A CA and a leaf for `host`, so the proxy is trusted only through `KEY_VAULT_CA_FILE`.
-pub fn tls_for(host: &str) -> (String, Arc<rustls::ServerConfig>) {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(DnType::CommonName, "vaultfn test CA");
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec![host.to_owned()]).unwrap().signed_by(&leaf_key, &ca, &ca_key).unwrap();
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
-    let config =
-        rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(vec![leaf.der().clone()], key).unwrap();
-    (ca.pem(), Arc::new(config))
 }

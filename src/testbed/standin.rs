@@ -13,11 +13,10 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::http::request::Parts;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use tokio_rustls::TlsAcceptor;
+
+use super::tls;
 
 pub const API_VERSION: &str = "2025-07-01";
 /// What Key Vault's challenge names; the SDK checks that the vault host ends in `.vault.azure.net`.
@@ -69,23 +68,7 @@ impl StandIn {
             secrets: Mutex::new(BTreeMap::new()),
             granted: granted.iter().map(|g| g.to_string()).collect(),
         });
-        let acceptor = TlsAcceptor::from(tls);
-        tokio::spawn(async move {
-            loop {
-                let Ok((tcp, _)) = listener.accept().await else {
-                    continue;
-                };
-                let (acceptor, state) = (acceptor.clone(), state.clone());
-                tokio::spawn(async move {
-                    let Ok(tls) = acceptor.accept(tcp).await else {
-                        return;
-                    };
-                    let service = service_fn(move |req| handle(state.clone(), req));
-                    let _ =
-                        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tls), service).await;
-                });
-            }
-        });
+        tokio::spawn(tls::serve(listener, tls, state, |_| false, handle));
         Self { addr }
     }
 }

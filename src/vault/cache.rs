@@ -162,23 +162,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn meta(name: &str) -> SecretMetadata {
-        SecretMetadata {
-            name: name.into(),
-            version: None,
-            enabled: true,
-            created_on: None,
-            updated_on: None,
-            expires_on: None,
-            not_before: None,
-            content_type: None,
-            tags: Default::default(),
-            managed: false,
-            recovery_level: None,
-            recoverable_days: None,
-            expires_in_days: None,
-            expiring_soon: false,
-            stale: false,
-        }
+        SecretMetadata { name: name.into(), enabled: true, ..Default::default() }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SecretMetadata {
     pub name: String,
     /// `null` in list answers: Key Vault's list call names secrets, not versions.
@@ -153,16 +153,7 @@ mod tests {
             enabled,
             created_on: Some(created),
             updated_on: Some(created),
-            expires_on: None,
-            not_before: None,
-            content_type: None,
-            tags: BTreeMap::new(),
-            managed: false,
-            recovery_level: None,
-            recoverable_days: None,
-            expires_in_days: None,
-            expiring_soon: false,
-            stale: false,
+            ..Default::default()
         }
     }
 

@@ -1,10 +1,12 @@
 use std::{
-    io::{BufRead, BufReader, Read},
-    net::TcpListener,
     process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
+
+#[path = "../support/output.rs"]
+mod output;
+use output::free_port;
 
 /// A handler process on a free port, with everything it printed kept for leak checks.
 pub struct TestHandler {
@@ -12,10 +14,6 @@ pub struct TestHandler {
     pub client: reqwest::Client,
     child: Child,
     output: Arc<Mutex<String>>,
-}
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 impl TestHandler {
@@ -33,21 +31,7 @@ impl TestHandler {
             .stderr(Stdio::piped());
         let mut child = command.spawn().expect("spawn handler");
         let output = Arc::new(Mutex::new(String::new()));
-        for stream in
-            [Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>, Box::new(child.stderr.take().unwrap())]
-        {
-            let output = output.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    if std::env::var_os("TEST_LOG").is_some() {
-                        eprintln!("{line}");
-                    }
-                    let mut out = output.lock().unwrap();
-                    out.push_str(&line);
-                    out.push('\n');
-                }
-            });
-        }
+        output::collect(&mut child, &output);
         let handler = Self { port, client: reqwest::Client::new(), child, output };
         handler.wait_ready(Duration::from_secs(10)).await;
         handler

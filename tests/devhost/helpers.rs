@@ -1,7 +1,5 @@
 //! Spawns the real `vaultfn start` on a free port over a temporary copy of the app.
 
-use std::io::{BufRead, BufReader, Read};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
@@ -9,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+#[path = "../support/output.rs"]
+mod output;
+pub use output::free_port;
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -85,21 +83,7 @@ pub fn spawn_vaultfn(root: &Path, args: &[&str]) -> (Child, Arc<Mutex<String>>) 
         .spawn()
         .expect("spawn vaultfn");
     let output = Arc::new(Mutex::new(String::new()));
-    for stream in
-        [Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>, Box::new(child.stderr.take().unwrap())]
-    {
-        let output = output.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                if std::env::var_os("TEST_LOG").is_some() {
-                    eprintln!("{line}");
-                }
-                let mut out = output.lock().unwrap();
-                out.push_str(&line);
-                out.push('\n');
-            }
-        });
-    }
+    output::collect(&mut child, &output);
     (child, output)
 }
 

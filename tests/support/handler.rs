@@ -1,12 +1,12 @@
 //! The real handler binary, spawned as the Functions host spawns it (a free port, exactly the
 //! given app settings), with its output and every response body it gives kept in the captures.
 
-use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::capture::captures;
+use super::output::free_port;
 
 pub struct Handler {
     pub name: String,
@@ -34,10 +34,6 @@ impl Answer {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 impl Handler {
     /// Spawns the handler with `settings` (plus the port) and waits for `GET /` to answer.
     pub async fn spawn(name: &str, settings: &[(String, String)]) -> Self {
@@ -53,21 +49,7 @@ impl Handler {
             .spawn()
             .expect("spawn handler");
         let output = captures().stream(format!("{name}: handler output"));
-        for stream in
-            [Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>, Box::new(child.stderr.take().unwrap())]
-        {
-            let output = output.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    if std::env::var_os("TEST_LOG").is_some() {
-                        eprintln!("{line}");
-                    }
-                    let mut out = output.lock().unwrap();
-                    out.push_str(&line);
-                    out.push('\n');
-                }
-            });
-        }
+        super::output::collect(&mut child, &output);
         let handler = Self { name: name.to_owned(), port, client: reqwest::Client::new(), child, output };
         let started = Instant::now();
         while handler.client.get(handler.url("/")).send().await.is_err() {

@@ -7,6 +7,7 @@
 
 pub mod capture;
 pub mod handler;
+pub mod output;
 
 use std::collections::HashMap;
 use std::io::Write;
