@@ -27,7 +27,7 @@ const SECRETS: usize = 10;
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
     /// Repetitions of every measurement; each reported number is their median.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 5)]
     pub runs: usize,
     /// Seconds per throughput run.
     #[arg(long, default_value_t = 5)]
@@ -193,6 +193,9 @@ fn throughput(main: &Running, args: &BenchArgs, metadata_path: &str, n: &mut Num
     n.baseline_rps = stat(&base, |l| l.rps);
     n.config_check_rps = stat(&cc, |l| l.rps);
     n.metadata_cached_rps = stat(&md, |l| l.rps);
+    let paired = |loads: &[wrk::Load]| median(loads.iter().zip(&base).map(|(l, b)| l.rps / b.rps.max(1.0)).collect());
+    n.config_check_vs_baseline = paired(&cc);
+    n.metadata_cached_vs_baseline = paired(&md);
     for (name, loads) in [("baseline", &base), ("config_check", &cc), ("metadata_cached", &md)] {
         n.p50_us.insert(name.into(), json!(stat(loads, |l| l.p50_us).round()));
         n.p99_us.insert(name.into(), json!(stat(loads, |l| l.p99_us).round()));
