@@ -17,6 +17,9 @@ pub struct Seeded {
     /// Expiry and not-before (epoch seconds) by secret.
     pub expires: BTreeMap<String, i64>,
     pub not_before: BTreeMap<String, i64>,
+    /// The vault's deletion-recovery settings as it reported them when the secrets were created.
+    pub recovery_level: Option<String>,
+    pub recoverable_days: Option<i32>,
 }
 
 /// How the testbed talks to the vault directly (not through a proxy).
@@ -27,8 +30,8 @@ pub struct Upstream {
 }
 
 impl Upstream {
-    /// Creates a secret version and returns its version id.
-    pub async fn put(&self, name: &str, body: Value) -> Result<String, String> {
+    /// Creates a secret version; returns its version id and the attributes the vault reported.
+    pub async fn put(&self, name: &str, body: Value) -> Result<(String, Value), String> {
         let rsp = self
             .client
             .put(format!("{}/secrets/{name}?api-version={API_VERSION}", self.base))
@@ -45,7 +48,7 @@ impl Upstream {
             return Err(format!("seeding {name} failed with {status}: {}", json["error"]));
         }
         let id = json["id"].as_str().ok_or_else(|| format!("seeded secret {name} has no id"))?;
-        Ok(id.rsplit('/').next().unwrap_or_default().to_owned())
+        Ok((id.rsplit('/').next().unwrap_or_default().to_owned(), json["attributes"].clone()))
     }
 
     /// Updates one version's attributes, content type or tags, as an operator disabling it would.
@@ -60,12 +63,9 @@ impl Upstream {
             .await
             .map_err(|e| format!("updating {name}: {e}"))?;
         let status = rsp.status();
-        let json: Value = rsp.json().await.unwrap_or_default();
         if !status.is_success() {
+            let json: Value = rsp.json().await.unwrap_or_default();
             return Err(format!("updating {name} failed with {status}: {}", json["error"]));
-        }
-        if json.get("value").is_some() {
-            return Err("an update must answer without the value".into());
         }
         Ok(())
     }
@@ -97,7 +97,9 @@ pub async fn seed(up: &Upstream, canary: &str, extra: &[String]) -> Result<Seede
     for (name, mut body) in specs {
         let value = format!("{canary}-{name}");
         body["value"] = json!(value);
-        let version = up.put(&name, body).await?;
+        let (version, attributes) = up.put(&name, body).await?;
+        seeded.recovery_level = attributes["recoveryLevel"].as_str().map(str::to_owned);
+        seeded.recoverable_days = attributes["recoverableDays"].as_i64().and_then(|d| i32::try_from(d).ok());
         seeded.versions.entry(name).or_default().push(version);
         seeded.values.push(value);
     }
@@ -110,13 +112,13 @@ pub async fn seed(up: &Upstream, canary: &str, extra: &[String]) -> Result<Seede
         }
         let value = format!("{canary}-multi-version-v{n}");
         let body = json!({"value": value, "contentType": format!("v{n}"), "tags": {"rev": n.to_string()}});
-        let version = up.put("multi-version", body).await?;
+        let (version, _) = up.put("multi-version", body).await?;
         seeded.versions.entry("multi-version".into()).or_default().push(version);
         seeded.values.push(value);
         // A rotation whose new version is then disabled: the newest version stays current.
         if n <= 2 {
             let value = format!("{canary}-rotated-secret-v{n}");
-            let version = up.put("rotated-secret", json!({"value": value})).await?;
+            let (version, _) = up.put("rotated-secret", json!({"value": value})).await?;
             seeded.values.push(value);
             seeded.versions.entry("rotated-secret".into()).or_default().push(version);
         }

@@ -15,8 +15,8 @@ use std::ops::Deref;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use vaultfn::testbed::proxy::Proxy;
-use vaultfn::testbed::{Testbed, identity};
-use vaultfn::vault::{VaultConfig, VaultService};
+use vaultfn::testbed::{Testbed, Vault, identity};
+use vaultfn::vault::{ForbiddenCode, VaultConfig, VaultError, VaultService};
 
 #[allow(unused_imports)]
 pub use vaultfn::testbed::proxy;
@@ -68,6 +68,15 @@ impl Harness {
         let service = VaultService::from_config(&cfg).expect("service builds");
         service.ready().await;
         (service, proxy)
+    }
+
+    /// What reading a disabled secret's value answers: Key Vault (and the stand-in) refuse with
+    /// 403 `SecretDisabled`; Lowkey Vault answers 404. The value is withheld either way.
+    pub fn disabled_value_error(&self, name: &str) -> VaultError {
+        match self.testbed.vault {
+            Vault::Lowkey(_) => VaultError::NotFound { name: name.into() },
+            Vault::StandIn(_) => VaultError::Forbidden { code: ForbiddenCode::SecretDisabled },
+        }
     }
 
     /// Fails if `text` carries any seeded value or any part of the canary.

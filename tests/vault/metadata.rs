@@ -1,6 +1,6 @@
 use secrecy::ExposeSecret;
 use time::OffsetDateTime;
-use vaultfn::vault::{ForbiddenCode, VaultError};
+use vaultfn::vault::VaultError;
 
 use crate::support::harness;
 
@@ -17,9 +17,10 @@ async fn metadata_matches_what_was_seeded() {
     assert_eq!(plain.tags.get("env").map(String::as_str), Some("test"));
     assert!(plain.created_on.is_some() && plain.updated_on.is_some());
     assert_eq!((plain.expires_on, plain.expires_in_days, plain.expiring_soon), (None, None, false));
-    // A new vault's defaults: soft delete with 90 days' retention, purge protection off.
-    assert_eq!(plain.recovery_level.as_deref(), Some("Recoverable+Purgeable"));
-    assert_eq!(plain.recoverable_days, Some(90));
+    // The vault's deletion-recovery settings, as it reported them when the secret was created.
+    assert!(h.seeded.recovery_level.is_some() && h.seeded.recoverable_days.is_some());
+    assert_eq!(plain.recovery_level, h.seeded.recovery_level);
+    assert_eq!(plain.recoverable_days, h.seeded.recoverable_days);
 
     let disabled = svc.get("disabled-secret").await.unwrap();
     assert!(!disabled.enabled);
@@ -115,12 +116,12 @@ async fn values_for_local_reference_resolution() {
     h.assert_clean("a SecretString's Debug", &format!("{current:?}"));
 
     let disabled = svc.value("disabled-secret", None).await.unwrap_err();
-    assert_eq!(disabled, VaultError::Forbidden { code: ForbiddenCode::SecretDisabled });
+    assert_eq!(disabled, h.disabled_value_error("disabled-secret"));
     assert_eq!(svc.value("no-such-secret", None).await.unwrap_err().status(), 404);
 
     // A disabled newest version is refused, not replaced by an older one; older ones stay readable.
     let rotated = svc.value("rotated-secret", None).await.unwrap_err();
-    assert_eq!(rotated, VaultError::Forbidden { code: ForbiddenCode::SecretDisabled });
+    assert_eq!(rotated, h.disabled_value_error("rotated-secret"));
     let previous = &h.seeded.versions["rotated-secret"][0];
     let previous = svc.value("rotated-secret", Some(previous)).await.unwrap();
     assert!(previous.expose_secret().ends_with("rotated-secret-v1"));
