@@ -45,6 +45,9 @@ impl TokenMode {
 
 struct Shared {
     requests: AtomicUsize,
+    /// Token requests by the `client_id` they named (a user-assigned identity), so a test can
+    /// count its own service's requests while others share the endpoint.
+    by_client: std::sync::Mutex<HashMap<String, usize>>,
     mode: AtomicU8,
     /// Seconds until an issued token expires. A token inside the SDK's five-minute refresh
     /// window is fetched again on every call, which is how a token fault reaches a process that
@@ -66,6 +69,7 @@ impl IdentityServer {
         let addr = listener.local_addr().expect("identity server address");
         let shared = Arc::new(Shared {
             requests: AtomicUsize::new(0),
+            by_client: Default::default(),
             mode: AtomicU8::new(TokenMode::Normal as u8),
             lifetime: AtomicU64::new(3600),
         });
@@ -93,6 +97,11 @@ impl IdentityServer {
 
     pub fn requests(&self) -> usize {
         self.shared.requests.load(Ordering::SeqCst)
+    }
+
+    /// Token requests that named `client_id`.
+    pub fn requests_for(&self, client_id: &str) -> usize {
+        self.shared.by_client.lock().unwrap().get(client_id).copied().unwrap_or(0)
     }
 
     pub fn set_mode(&self, mode: TokenMode) {
@@ -127,6 +136,9 @@ async fn token(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<F
     }
     let query: HashMap<String, String> =
         url::form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes()).into_owned().collect();
+    if let Some(client_id) = query.get("client_id") {
+        *shared.by_client.lock().unwrap().entry(client_id.clone()).or_default() += 1;
+    }
     let (Some("2019-08-01"), Some(resource)) = (query.get("api-version").map(String::as_str), query.get("resource"))
     else {
         return Ok(answer(

@@ -36,7 +36,8 @@ const SEED_TOKEN: &str = "vaultfn-test-seeding-token";
 /// Which Key Vault to start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VaultChoice {
-    /// `VAULTFN_TEST_VAULT`: `lowkey` requires Lowkey Vault, unset or `standin` the stand-in.
+    /// `VAULTFN_TEST_VAULT`: `lowkey` requires Lowkey Vault, `standin` the stand-in; unset, Lowkey
+    /// Vault when installed, else the stand-in (and under `CI=true`, Lowkey Vault or an error).
     FromEnv,
     StandIn,
     /// Lowkey Vault, or an error when it is not installed.
@@ -112,11 +113,15 @@ enum Resolved {
 fn resolve(choice: VaultChoice) -> Result<Resolved, String> {
     let choice = match choice {
         VaultChoice::FromEnv => match std::env::var("VAULTFN_TEST_VAULT").as_deref() {
-            Err(_) | Ok("" | "standin") => VaultChoice::StandIn,
             Ok("lowkey") => VaultChoice::Lowkey,
+            Ok("standin") => VaultChoice::StandIn,
+            // CI must test against the emulator: a missing one fails the run instead of passing
+            // quietly on the stand-in.
+            Err(_) | Ok("") if std::env::var("CI").is_ok_and(|v| v == "true") => VaultChoice::Lowkey,
+            Err(_) | Ok("") => VaultChoice::PreferLowkey,
             Ok(other) => {
                 return Err(format!(
-                    "VAULTFN_TEST_VAULT={other:?} is not a Key Vault the testbed knows: use `lowkey`, or leave it unset for the stand-in"
+                    "VAULTFN_TEST_VAULT={other:?} is not a Key Vault the testbed knows: use `lowkey` or `standin`"
                 ));
             }
         },
@@ -125,8 +130,12 @@ fn resolve(choice: VaultChoice) -> Result<Resolved, String> {
     match (choice, lowkey::locate()) {
         (VaultChoice::Lowkey | VaultChoice::PreferLowkey, Ok((java, jar))) => Ok(Resolved::Lowkey { java, jar }),
         (VaultChoice::Lowkey, Err(why)) => Err(format!(
-            "Lowkey Vault cannot run: {why}. Run scripts/install-tools, or use the Key Vault stand-in (unset VAULTFN_TEST_VAULT)."
+            "Lowkey Vault cannot run: {why}. Run scripts/install-tools, or ask for the Key Vault stand-in with VAULTFN_TEST_VAULT=standin."
         )),
+        (VaultChoice::PreferLowkey, Err(why)) => {
+            eprintln!("testbed: Lowkey Vault is not installed ({why}); using the Key Vault stand-in");
+            Ok(Resolved::StandIn)
+        }
         _ => Ok(Resolved::StandIn),
     }
 }

@@ -1,7 +1,7 @@
 //! A Key Vault stand-in: the secrets REST API (api-version 2025-07-01) answered over HTTPS on
-//! 127.0.0.1 the way the real service answers the calls vaultfn makes. It exists because Lowkey
-//! Vault, the preferred emulator, cannot be installed on every machine that runs the tests;
-//! `VAULTFN_TEST_VAULT=lowkey` runs the same suite against Lowkey Vault.
+//! 127.0.0.1 the way the real service answers the calls vaultfn makes, for machines without Lowkey
+//! Vault (Java 25 and Maven) and for `VAULTFN_TEST_VAULT=standin`. Where the two differ, the
+//! stand-in follows Key Vault: a disabled secret's value is refused with 403 `SecretDisabled`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;

@@ -1,0 +1,4 @@
+@NullMarked
+package com.github.nagyesta.lowkeyvault.filter;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package com.github.nagyesta.lowkeyvault.mapper.common;
+
+import org.jspecify.annotations.NullMarked;

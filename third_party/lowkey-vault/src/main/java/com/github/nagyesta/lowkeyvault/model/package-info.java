@@ -1,0 +1,4 @@
+@NullMarked
+package com.github.nagyesta.lowkeyvault.model;
+
+import org.jspecify.annotations.NullMarked;

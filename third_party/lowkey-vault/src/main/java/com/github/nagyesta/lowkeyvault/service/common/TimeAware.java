@@ -1,0 +1,6 @@
+package com.github.nagyesta.lowkeyvault.service.common;
+
+public interface TimeAware {
+
+    void timeShift(int offsetSeconds);
+}

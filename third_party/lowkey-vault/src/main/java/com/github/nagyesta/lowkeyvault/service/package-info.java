@@ -1,0 +1,4 @@
+@NullMarked
+package com.github.nagyesta.lowkeyvault.service;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package com.github.nagyesta.lowkeyvault.service.secret;
+
+import org.jspecify.annotations.NullMarked;
