@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::{API_VERSION, SEED_TOKEN, VAULT_HOST};
@@ -32,42 +33,34 @@ pub struct Upstream {
 impl Upstream {
     /// Creates a secret version; returns its version id and the attributes the vault reported.
     pub async fn put(&self, name: &str, body: Value) -> Result<(String, Value), String> {
-        let rsp = self
-            .client
-            .put(format!("{}/secrets/{name}?api-version={API_VERSION}", self.base))
-            // The vault is picked by its host name (Lowkey Vault knows ours as an alias).
-            .header("host", VAULT_HOST)
-            .bearer_auth(SEED_TOKEN)
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| format!("seeding {name}: {e}"))?;
-        let status = rsp.status();
-        let json: Value = rsp.json().await.unwrap_or_default();
-        if !status.is_success() {
-            return Err(format!("seeding {name} failed with {status}: {}", json["error"]));
-        }
+        let json = self.send(Method::PUT, &format!("secrets/{name}"), body, "seeding").await?;
         let id = json["id"].as_str().ok_or_else(|| format!("seeded secret {name} has no id"))?;
         Ok((id.rsplit('/').next().unwrap_or_default().to_owned(), json["attributes"].clone()))
     }
 
     /// Updates one version's attributes, content type or tags, as an operator disabling it would.
     pub async fn patch(&self, name: &str, version: &str, body: Value) -> Result<(), String> {
+        self.send(Method::PATCH, &format!("secrets/{name}/{version}"), body, "updating").await.map(drop)
+    }
+
+    /// One call to the vault's REST API as the seeding identity; the answer's JSON, or why not.
+    async fn send(&self, method: Method, path: &str, body: Value, doing: &str) -> Result<Value, String> {
         let rsp = self
             .client
-            .patch(format!("{}/secrets/{name}/{version}?api-version={API_VERSION}", self.base))
+            .request(method, format!("{}/{path}?api-version={API_VERSION}", self.base))
+            // The vault is picked by its host name (Lowkey Vault knows ours as an alias).
             .header("host", VAULT_HOST)
             .bearer_auth(SEED_TOKEN)
             .json(&body)
             .send()
             .await
-            .map_err(|e| format!("updating {name}: {e}"))?;
+            .map_err(|e| format!("{doing} {path}: {e}"))?;
         let status = rsp.status();
+        let json: Value = rsp.json().await.unwrap_or_default();
         if !status.is_success() {
-            let json: Value = rsp.json().await.unwrap_or_default();
-            return Err(format!("updating {name} failed with {status}: {}", json["error"]));
+            return Err(format!("{doing} {path} failed with {status}: {}", json["error"]));
         }
-        Ok(())
+        Ok(json)
     }
 }
 
