@@ -95,10 +95,6 @@ impl IdentityServer {
         Self { endpoint: format!("http://{addr}/msi/token"), shared }
     }
 
-    pub fn requests(&self) -> usize {
-        self.shared.requests.load(Ordering::SeqCst)
-    }
-
     /// Token requests that named `client_id`.
     pub fn requests_for(&self, client_id: &str) -> usize {
         self.shared.by_client.lock().unwrap().get(client_id).copied().unwrap_or(0)
