@@ -8,7 +8,8 @@ use axum::{
 };
 use serde::Serialize;
 
-use crate::vault::{ConfigError, VaultError};
+use crate::config_error::ConfigError;
+use crate::vault::VaultError;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 

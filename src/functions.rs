@@ -4,13 +4,41 @@
 
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// A function's `authLevel`, and the level a presented key grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AuthLevel {
     Anonymous,
     Function,
+    System,
     Admin,
 }
+
+/// An `authLevel` the host does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("authLevel {0:?} is not one of anonymous, function, system, admin")]
+pub struct UnknownAuthLevel(pub String);
+
+impl std::str::FromStr for AuthLevel {
+    type Err = UnknownAuthLevel;
+
+    /// Parses `authLevel` from `function.json`, case-insensitively as the host does.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            ("anonymous", AuthLevel::Anonymous),
+            ("function", AuthLevel::Function),
+            ("system", AuthLevel::System),
+            ("admin", AuthLevel::Admin),
+        ]
+        .into_iter()
+        .find(|(name, _)| s.eq_ignore_ascii_case(name))
+        .map(|(_, level)| level)
+        .ok_or_else(|| UnknownAuthLevel(s.to_owned()))
+    }
+}
+
+/// Largest request body any function accepts; nothing the functions take comes near it.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Function {

@@ -15,7 +15,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tower::ServiceExt;
 
-use crate::{error::ApiError, functions, routes::MAX_BODY_BYTES};
+use crate::{
+    error::ApiError,
+    functions::{self, MAX_BODY_BYTES},
+};
 
 /// The name of the trigger binding in every function.json (`Data` key) and of the output binding
 /// (`Outputs` key).

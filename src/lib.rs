@@ -1,19 +1,15 @@
-//! vaultfn: a Rust custom handler for Azure Functions that reports the state of Key Vault-backed
-//! settings and serves secret metadata, plus the pieces of the `vaultfn` developer CLI.
+//! vaultfn's custom handler for Azure Functions: reports the state of the app's Key Vault-backed
+//! settings and serves secret metadata live from Key Vault. Everything here runs in Azure; the
+//! developer CLI (`crates/vaultfn`) and the test harness (`crates/testbed`) live beside it.
 
-pub mod bench;
-pub mod check;
-pub mod cli;
-pub mod devhost;
+pub mod config_error;
 pub mod error;
 pub mod functions;
+pub mod http_client;
 pub mod invocation;
-pub mod keys;
-pub mod package;
+pub mod reference;
 pub mod routes;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
-pub mod testbed;
-pub mod token;
 pub mod vault;

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use vaultfn::settings::catalog::{Origin, SETTINGS};
+use vaultfn_handler::settings::catalog::{Origin, SETTINGS};
 
 /// Settings the Functions runtime itself reads.
 const RUNTIME: &[&str] = &[
@@ -34,7 +34,7 @@ fn bicep_settings() -> Vec<(String, String)> {
 /// String literals in the handler's sources that look like setting names.
 fn names_in_sources() -> BTreeSet<String> {
     let mut names = BTreeSet::new();
-    let files = ["src/settings/mod.rs", "src/startup.rs", "src/telemetry.rs", "src/bin/handler.rs"]
+    let files = ["src/settings/mod.rs", "src/startup.rs", "src/telemetry.rs", "src/main.rs"]
         .map(|f| root().join(f))
         .into_iter()
         .chain(std::fs::read_dir(root().join("src/vault")).unwrap().map(|e| e.unwrap().path()))
@@ -71,7 +71,7 @@ fn every_setting_the_handler_reads_is_catalogued() {
 fn the_template_sets_exactly_the_deploy_settings() {
     let bicep = bicep_settings();
     let config_check = bicep.iter().find(|(n, _)| n == "CONFIG_CHECK_SETTINGS").map(|(_, v)| v.clone()).unwrap();
-    let (expected, errors) = vaultfn::settings::parse_expected(&config_check);
+    let (expected, errors) = vaultfn_handler::settings::parse_expected(&config_check);
     assert!(errors.is_empty(), "{errors:?}");
     let referenced: BTreeSet<String> = expected.iter().map(|e| e.name.clone()).collect();
 

@@ -1,6 +1,6 @@
 //! The app's deploy layout: `host.json` and `function-templates/*/function.json` validated against
-//! the SchemaStore schemas stored in `tests/schemas/` (see `SOURCE.md` there), kept in step with
-//! `vaultfn::functions::FUNCTIONS`, and `local.settings.json.example` checked for what a local run
+//! the SchemaStore schemas stored in `crates/vaultfn/schemas/` (see `SOURCE.md` there), kept in step with
+//! `vaultfn_handler::functions::FUNCTIONS`, and `local.settings.json.example` checked for what a local run
 //! needs.
 
 use std::collections::BTreeMap;
@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 
 use jsonschema::{Draft, Retrieve, Uri, Validator};
 use serde_json::{Value, json};
-use vaultfn::functions::{FUNCTIONS, ROUTE_PREFIX};
-use vaultfn::settings::parse_expected;
-use vaultfn::settings::reference::{self, Syntax};
+use vaultfn_handler::functions::{FUNCTIONS, ROUTE_PREFIX};
+use vaultfn_handler::reference::{self, Syntax};
+use vaultfn_handler::settings::parse_expected;
 
-/// A schema stored in `tests/schemas/`.
+/// A schema stored in `crates/vaultfn/schemas/`.
 struct StoredSchema {
     /// The URL SchemaStore publishes it at.
     url: &'static str,
@@ -39,7 +39,7 @@ fn stored(file: &str) -> &'static StoredSchema {
     STORED_SCHEMAS
         .iter()
         .find(|s| s.file == file)
-        .unwrap_or_else(|| panic!("tests/schemas/{file} is not listed in STORED_SCHEMAS"))
+        .unwrap_or_else(|| panic!("crates/vaultfn/schemas/{file} is not listed in STORED_SCHEMAS"))
 }
 
 fn root() -> &'static Path {
@@ -52,7 +52,7 @@ fn read_json(path: &Path) -> Value {
 }
 
 fn stored_schema(file: &str) -> Value {
-    read_json(&root().join("tests/schemas").join(file))
+    read_json(&root().join("crates/vaultfn/schemas").join(file))
 }
 
 /// Resolves `$ref`s by URL to the stored copies only, so validation never reaches the network and
@@ -66,7 +66,7 @@ impl Retrieve for StoredSchemas {
             .iter()
             .find(|s| s.url == wanted)
             .map(|s| stored_schema(s.file))
-            .ok_or_else(|| format!("{wanted} is referenced by a schema but not stored in tests/schemas/").into())
+            .ok_or_else(|| format!("{wanted} is referenced by a schema but not stored in crates/vaultfn/schemas/").into())
     }
 }
 
@@ -78,7 +78,7 @@ fn validator(file: &str) -> Validator {
     }
     options
         .build(&stored_schema(file))
-        .unwrap_or_else(|e| panic!("tests/schemas/{file} does not compile as a schema: {e}"))
+        .unwrap_or_else(|e| panic!("crates/vaultfn/schemas/{file} does not compile as a schema: {e}"))
 }
 
 fn schema_errors(validator: &Validator, instance: &Value) -> Vec<String> {
@@ -188,16 +188,15 @@ fn function_folders_and_the_functions_table_agree() {
     for f in FUNCTIONS {
         assert!(
             templates.contains_key(f.name),
-            "vaultfn::functions::FUNCTIONS has {} but function-templates/{}/ does not exist",
+            "vaultfn_handler::functions::FUNCTIONS has {} but function-templates/{}/ does not exist",
             f.name,
             f.name
         );
     }
     for (name, function) in &templates {
-        let f = FUNCTIONS
-            .iter()
-            .find(|f| f.name == name)
-            .unwrap_or_else(|| panic!("function-templates/{name}/ has no entry in vaultfn::functions::FUNCTIONS"));
+        let f = FUNCTIONS.iter().find(|f| f.name == name).unwrap_or_else(|| {
+            panic!("function-templates/{name}/ has no entry in vaultfn_handler::functions::FUNCTIONS")
+        });
         let trigger = http_trigger(name, function);
         assert_eq!(trigger["route"], f.route, "{name}: route in function.json and FUNCTIONS differ");
         let methods: Vec<Value> = f.methods.iter().map(|m| Value::from(m.to_ascii_lowercase())).collect();
@@ -242,7 +241,7 @@ fn host_json_starts_the_handler_with_forwarding() {
     let route_prefix = &host["extensions"]["http"]["routePrefix"];
     assert!(
         route_prefix.is_null() || *route_prefix == ROUTE_PREFIX,
-        "extensions.http.routePrefix is {route_prefix}, vaultfn::functions::ROUTE_PREFIX is {ROUTE_PREFIX}"
+        "extensions.http.routePrefix is {route_prefix}, vaultfn_handler::functions::ROUTE_PREFIX is {ROUTE_PREFIX}"
     );
 }
 

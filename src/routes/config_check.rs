@@ -11,7 +11,7 @@ use axum::{
 use super::{AppState, SharedState};
 use crate::{
     error::ApiError,
-    settings::check::{self, Report, Warning},
+    settings::classify::{self, Report, Warning},
     vault::{VaultError, VaultService},
 };
 
@@ -32,7 +32,7 @@ pub async fn config_check(
         tracing::debug!(healthy = state.config_check.status == StatusCode::OK, "config-check");
         return Ok(no_store((state.config_check.status, [json_content_type()], state.config_check.body.clone())));
     }
-    let mut report = check::evaluate(&state.config, state.key_vault_info());
+    let mut report = classify::evaluate(&state.config, state.key_vault_info());
     deep_check(&state, &mut report).await;
     Ok(no_store((status_of(&report), Json(report))))
 }
@@ -46,10 +46,14 @@ pub struct Prepared {
 
 impl Prepared {
     pub fn new(state: &AppState) -> Self {
-        let report = check::evaluate(&state.config, state.key_vault_info());
+        let report = classify::evaluate(&state.config, state.key_vault_info());
         if !report.healthy() {
-            let failing: Vec<&str> =
-                report.settings.iter().filter(|s| s.state != check::State::Resolved).map(|s| s.name.as_str()).collect();
+            let failing: Vec<&str> = report
+                .settings
+                .iter()
+                .filter(|s| s.state != classify::State::Resolved)
+                .map(|s| s.name.as_str())
+                .collect();
             tracing::warn!(?failing, "config-check unhealthy: these settings are not resolved");
         }
         let body = serde_json::to_vec(&report).map(Bytes::from).unwrap_or_default();

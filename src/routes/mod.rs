@@ -19,14 +19,12 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::{
     error::ApiError,
+    functions::MAX_BODY_BYTES,
     invocation,
     settings::Config,
-    settings::check::KeyVaultInfo,
+    settings::classify::KeyVaultInfo,
     vault::{BackendConfig, BackendKind, VaultService},
 };
-
-/// Largest request body accepted; nothing the functions take comes near it.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 pub const INVOCATION_ID_HEADER: &str = "x-azure-functions-invocationid";
 

@@ -2,14 +2,15 @@
 //! puts the app settings), and the classification of settings for `config-check`.
 
 pub mod catalog;
-pub mod check;
-pub mod reference;
+pub mod classify;
 
 use std::collections::BTreeMap;
 
 use secrecy::SecretString;
 
-use crate::vault::{ConfigError, VaultConfig};
+use crate::config_error::ConfigError;
+use crate::reference;
+use crate::vault::VaultConfig;
 
 /// Port used when the handler runs outside the Functions host.
 pub const DEFAULT_PORT: u16 = 3000;

@@ -17,11 +17,12 @@ use futures::TryStreamExt;
 use futures::future::BoxFuture;
 use secrecy::SecretString;
 
-use super::config::{ConfigError, KeyVaultConfig};
+use super::config::KeyVaultConfig;
 use super::credential::CredentialKind;
 use super::error::{ForbiddenCode, VaultError};
 use super::metadata::{SecretMetadata, current_version};
 use super::{BackendKind, MetadataSource};
+use crate::config_error::ConfigError;
 
 pub struct KeyVaultSource {
     client: Arc<SecretClient>,
@@ -110,10 +111,8 @@ impl KeyVaultSource {
 }
 
 fn http_client(cfg: &KeyVaultConfig, budget: Duration) -> Result<reqwest::Client, ConfigError> {
-    let mut builder = reqwest::Client::builder()
-        .connect_timeout(budget.min(Duration::from_secs(3)))
-        // Key Vault never redirects; following one could send the bearer token elsewhere.
-        .redirect(reqwest::redirect::Policy::none());
+    // Key Vault never redirects; the builder follows none, so no token goes elsewhere.
+    let mut builder = crate::http_client::builder().connect_timeout(budget.min(Duration::from_secs(3)));
     if let Some(path) = &cfg.ca_file {
         let ca_err = |reason: &str| ConfigError { setting: "KEY_VAULT_CA_FILE", reason: reason.into() };
         let pem = std::fs::read(path).map_err(|_| ca_err("cannot read the file"))?;

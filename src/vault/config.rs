@@ -5,23 +5,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use secrecy::SecretString;
 use url::Url;
 
-use super::credential::CredentialKind;
-
-/// A setting that cannot be used, named so the operator can find it. The value is never repeated:
-/// several of these settings are secrets.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{setting}: {reason}")]
-pub struct ConfigError {
-    pub setting: &'static str,
-    pub reason: String,
-}
-
-fn bad(setting: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError { setting, reason: reason.into() }
-}
+use super::credential::CredentialSettings;
+use crate::config_error::{ConfigError, bad};
 
 /// Where secret metadata comes from.
 #[derive(Debug, Clone)]
@@ -52,27 +39,11 @@ pub struct VaultConfig {
     pub credential: CredentialSettings,
 }
 
-/// What the credential choice depends on.
-#[derive(Debug, Clone, Default)]
-pub struct CredentialSettings {
-    pub forced: Option<CredentialKind>,
-    /// `AZURE_MANAGED_IDENTITY=imds`: the only way to reach IMDS, which hangs off Azure.
-    pub imds: bool,
-    pub identity_endpoint: Option<String>,
-    pub identity_header: Option<SecretString>,
-    pub client_id: Option<String>,
-    pub tenant_id: Option<String>,
-    pub client_secret: Option<SecretString>,
-    pub federated_token_file: Option<PathBuf>,
-    /// `WEBSITE_INSTANCE_ID` is set: developer tools and the dev vault are refused.
-    pub in_azure: bool,
-}
-
 pub const DEFAULT_TIMEOUT_MS: u64 = 5000;
 pub const DEFAULT_TTL_SECONDS: u64 = 300;
 pub const DEFAULT_WARNING_DAYS: u32 = 30;
 
-fn get<'a>(vars: &'a HashMap<String, String>, key: &str) -> Option<&'a str> {
+pub(crate) fn get<'a>(vars: &'a HashMap<String, String>, key: &str) -> Option<&'a str> {
     vars.get(key).map(|v| v.trim()).filter(|v| !v.is_empty())
 }
 
@@ -131,47 +102,6 @@ impl VaultConfig {
             expiry_warning_days: warning,
             credential,
         }))
-    }
-}
-
-impl CredentialSettings {
-    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
-        let forced = get(vars, "KEY_VAULT_CREDENTIAL")
-            .map(|raw| {
-                raw.parse::<CredentialKind>().map_err(|_| {
-                    bad(
-                        "KEY_VAULT_CREDENTIAL",
-                        format!("must be one of: {}", CredentialKind::ALL.map(|k| k.as_str()).join(", ")),
-                    )
-                })
-            })
-            .transpose()?;
-        let imds = match get(vars, "AZURE_MANAGED_IDENTITY") {
-            None => false,
-            Some(v) if v.eq_ignore_ascii_case("imds") => true,
-            Some(_) => {
-                return Err(bad("AZURE_MANAGED_IDENTITY", "the only accepted value is 'imds'"));
-            }
-        };
-        let identity_endpoint = get(vars, "IDENTITY_ENDPOINT").map(str::to_owned);
-        if let Some(endpoint) = &identity_endpoint {
-            let ok = Url::parse(endpoint).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
-            if !ok {
-                return Err(bad("IDENTITY_ENDPOINT", "must be an http(s) URL"));
-            }
-        }
-        let secret = |key| get(vars, key).map(|v| SecretString::from(v.to_owned()));
-        Ok(Self {
-            forced,
-            imds,
-            identity_endpoint,
-            identity_header: secret("IDENTITY_HEADER"),
-            client_id: get(vars, "AZURE_CLIENT_ID").map(str::to_owned),
-            tenant_id: get(vars, "AZURE_TENANT_ID").map(str::to_owned),
-            client_secret: secret("AZURE_CLIENT_SECRET"),
-            federated_token_file: get(vars, "AZURE_FEDERATED_TOKEN_FILE").map(PathBuf::from),
-            in_azure: get(vars, "WEBSITE_INSTANCE_ID").is_some(),
-        })
     }
 }
 

@@ -18,7 +18,71 @@ use azure_identity::{
 };
 use secrecy::ExposeSecret;
 
-use super::config::{ConfigError, CredentialSettings};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+use url::Url;
+
+use super::config::get;
+use crate::config_error::{ConfigError, bad};
+
+/// What the credential choice depends on.
+#[derive(Debug, Clone, Default)]
+pub struct CredentialSettings {
+    pub forced: Option<CredentialKind>,
+    /// `AZURE_MANAGED_IDENTITY=imds`: the only way to reach IMDS, which hangs off Azure.
+    pub imds: bool,
+    pub identity_endpoint: Option<String>,
+    pub identity_header: Option<SecretString>,
+    pub client_id: Option<String>,
+    pub tenant_id: Option<String>,
+    pub client_secret: Option<SecretString>,
+    pub federated_token_file: Option<PathBuf>,
+    /// `WEBSITE_INSTANCE_ID` is set: developer tools and the dev vault are refused.
+    pub in_azure: bool,
+}
+
+impl CredentialSettings {
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let forced = get(vars, "KEY_VAULT_CREDENTIAL")
+            .map(|raw| {
+                raw.parse::<CredentialKind>().map_err(|_| {
+                    bad(
+                        "KEY_VAULT_CREDENTIAL",
+                        format!("must be one of: {}", CredentialKind::ALL.map(|k| k.as_str()).join(", ")),
+                    )
+                })
+            })
+            .transpose()?;
+        let imds = match get(vars, "AZURE_MANAGED_IDENTITY") {
+            None => false,
+            Some(v) if v.eq_ignore_ascii_case("imds") => true,
+            Some(_) => {
+                return Err(bad("AZURE_MANAGED_IDENTITY", "the only accepted value is 'imds'"));
+            }
+        };
+        let identity_endpoint = get(vars, "IDENTITY_ENDPOINT").map(str::to_owned);
+        if let Some(endpoint) = &identity_endpoint {
+            let ok = Url::parse(endpoint).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if !ok {
+                return Err(bad("IDENTITY_ENDPOINT", "must be an http(s) URL"));
+            }
+        }
+        let secret = |key| get(vars, key).map(|v| SecretString::from(v.to_owned()));
+        Ok(Self {
+            forced,
+            imds,
+            identity_endpoint,
+            identity_header: secret("IDENTITY_HEADER"),
+            client_id: get(vars, "AZURE_CLIENT_ID").map(str::to_owned),
+            tenant_id: get(vars, "AZURE_TENANT_ID").map(str::to_owned),
+            client_secret: secret("AZURE_CLIENT_SECRET"),
+            federated_token_file: get(vars, "AZURE_FEDERATED_TOKEN_FILE").map(PathBuf::from),
+            in_azure: get(vars, "WEBSITE_INSTANCE_ID").is_some(),
+        })
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CredentialKind {
@@ -154,6 +218,7 @@ pub(crate) fn tight_retry() -> RetryOptions {
 /// Builds the credential the settings ask for. Shared by the handler and the CLI.
 pub fn build_credential(s: &CredentialSettings) -> Result<(CredentialKind, Arc<dyn TokenCredential>), ConfigError> {
     let kind = select_kind(s)?;
+    crate::http_client::install_crypto_provider();
     let client_options = ClientOptions { retry: tight_retry(), ..Default::default() };
     let sdk = |e: azure_core::Error| {
         // SDK messages can quote settings; keep only the kind so no secret is repeated.

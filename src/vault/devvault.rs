@@ -18,10 +18,10 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::config::ConfigError;
 use super::error::{ForbiddenCode, VaultError};
 use super::metadata::{SecretMetadata, current_version};
 use super::{BackendKind, MetadataSource};
+use crate::config_error::ConfigError;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

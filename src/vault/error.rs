@@ -213,7 +213,7 @@ fn forbidden_detail(code: &ForbiddenCode) -> String {
 
 /// Key Vault's secret name grammar, checked before any request so bad input never reaches it.
 pub fn validate_name(name: &str) -> Result<(), VaultError> {
-    if crate::settings::reference::is_secret_name(name) { Ok(()) } else { Err(VaultError::InvalidName) }
+    if crate::reference::is_secret_name(name) { Ok(()) } else { Err(VaultError::InvalidName) }
 }
 
 /// Key Vault versions are 32 hex characters.

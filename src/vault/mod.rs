@@ -19,9 +19,10 @@ use secrecy::SecretString;
 use time::OffsetDateTime;
 use tokio::sync::watch;
 
+pub use crate::config_error::ConfigError;
 pub use cache::CacheStatus;
-pub use config::{BackendConfig, ConfigError, CredentialSettings, VaultConfig};
-pub use credential::{CredentialKind, build_credential};
+pub use config::{BackendConfig, VaultConfig};
+pub use credential::{CredentialKind, CredentialSettings, build_credential};
 pub use error::{ForbiddenCode, VaultError, validate_name};
 pub use metadata::SecretMetadata;
 

@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use crate::helpers::{TestHandler, assert_no_fragment};
+use crate::api::helpers::{TestHandler, assert_no_fragment};
 
 const API_KEY: &str = "Qx7#vK2!pL9@mZ4$wR8^";
 const DB_PASSWORD: &str = "Hj3%Ty6&Nb1*Ue5(Io0)";

@@ -1,55 +1,30 @@
-use std::{
-    process::{Child, Command, Stdio},
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+//! The handler as the host runs it, for tests where the process is what is tested (start-up,
+//! signals, the host's protocols), with everything it printed kept for leak checks.
 
-#[path = "../support/output.rs"]
-mod output;
-use output::free_port;
+use std::time::{Duration, Instant};
 
-/// A handler process on a free port, with everything it printed kept for leak checks.
+use vaultfn_testbed::process::HandlerProcess;
+
 pub struct TestHandler {
     pub port: u16,
     pub client: reqwest::Client,
-    child: Child,
-    output: Arc<Mutex<String>>,
+    process: HandlerProcess,
 }
 
 impl TestHandler {
-    /// Spawns the handler with exactly `settings` as its app settings (plus the port), the way the
-    /// host does, and waits for `GET /` to answer.
+    /// Spawns the handler with exactly `settings` as its app settings (plus the port and debug
+    /// logging), the way the host does, and waits for `GET /` to answer.
     pub async fn spawn(settings: &[(&str, &str)]) -> Self {
-        let port = free_port();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_handler"));
-        command
-            .env_clear()
-            .env("FUNCTIONS_CUSTOMHANDLER_PORT", port.to_string())
-            .env("RUST_LOG", "debug")
-            .envs(settings.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().expect("spawn handler");
-        let output = Arc::new(Mutex::new(String::new()));
-        output::collect(&mut child, &output);
-        let handler = Self { port, client: reqwest::Client::new(), child, output };
-        handler.wait_ready(Duration::from_secs(10)).await;
-        handler
-    }
-
-    async fn wait_ready(&self, limit: Duration) {
-        let start = Instant::now();
-        while start.elapsed() < limit {
-            if self.client.get(self.url("/")).send().await.is_ok() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("handler did not answer GET / within {limit:?}; output:\n{}", self.output());
+        let mut all = vec![("RUST_LOG", "debug")];
+        all.extend_from_slice(settings);
+        let process = HandlerProcess::spawn(std::path::Path::new(env!("CARGO_BIN_EXE_handler")), &all)
+            .unwrap_or_else(|e| panic!("{e}"));
+        process.wait_ready(Instant::now(), Duration::from_secs(10)).await.unwrap_or_else(|e| panic!("{e}"));
+        Self { port: process.port, client: vaultfn_testbed::http_client_builder().build().unwrap(), process }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
+        self.process.url(path)
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -57,35 +32,16 @@ impl TestHandler {
     }
 
     pub fn output(&self) -> String {
-        self.output.lock().unwrap().clone()
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.process.output()
     }
 
     pub fn signal(&self, signal: &str) {
-        let status = Command::new("kill").args([&format!("-{signal}"), &self.pid().to_string()]).status().unwrap();
-        assert!(status.success());
+        self.process.signal(signal).unwrap();
     }
 
     /// Waits for the process to exit, returning its exit status and how long that took.
     pub fn wait_exit(&mut self, limit: Duration) -> (Option<std::process::ExitStatus>, Duration) {
-        let start = Instant::now();
-        while start.elapsed() < limit {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return (Some(status), start.elapsed());
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        (None, start.elapsed())
-    }
-}
-
-impl Drop for TestHandler {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.wait_exit(limit)
     }
 }
 

@@ -3,7 +3,7 @@
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::TestHandler;
+use crate::api::helpers::TestHandler;
 
 async fn raw(handler: &TestHandler, request: &[u8]) -> String {
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", handler.port)).await.unwrap();

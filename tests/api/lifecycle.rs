@@ -3,7 +3,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::TestHandler;
+use crate::api::helpers::TestHandler;
 
 #[tokio::test]
 async fn answers_readiness_and_health() {

@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use crate::helpers::TestHandler;
+use crate::api::helpers::TestHandler;
 
 const CONFIG_CHECK: &str = include_str!("../data/invocation-config-check.json");
 const HEALTH: &str = include_str!("../data/invocation-health.json");

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
 
-use crate::helpers::{TestHandler, assert_no_fragment};
+use crate::api::helpers::{TestHandler, assert_no_fragment};
 
 const CANARY: &str = "CANARY-api-7f3a9c";
 

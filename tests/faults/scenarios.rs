@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use vaultfn::testbed::identity::{IdentityServer, TokenMode};
-use vaultfn::testbed::proxy::{Fault, Proxy};
+use vaultfn_testbed::identity::{IdentityServer, TokenMode};
+use vaultfn_testbed::proxy::{Fault, Proxy};
 
 use crate::support::handler::{Answer, Handler};
 use crate::support::harness;

@@ -81,7 +81,7 @@ fn hostile_names_at_the_handler_never_reach_key_vault() {
             let status = answer.get(9..12).unwrap_or_default();
             // What the route sees once the server has decoded it; an encoded valid name is a
             // valid name, and may be asked about.
-            let valid = decoded(&segment).is_some_and(|name| vaultfn::vault::validate_name(&name).is_ok());
+            let valid = decoded(&segment).is_some_and(|name| vaultfn_handler::vault::validate_name(&name).is_ok());
             // `/api/secrets/` or `/api/secrets//` (only slashes before a query) is the list,
             // which may answer.
             let list = segment.split('?').next().is_some_and(|p| p.bytes().all(|b| b == b'/'));
@@ -96,7 +96,7 @@ fn hostile_names_at_the_handler_never_reach_key_vault() {
     // Whatever did reach Key Vault was the warm-up or a valid name's versions: never another path.
     for seen in proxy.seen() {
         let name = seen.path.strip_prefix("/secrets/").and_then(|p| p.strip_suffix("/versions"));
-        let fine = seen.path == "/secrets" || name.is_some_and(|n| vaultfn::vault::validate_name(n).is_ok());
+        let fine = seen.path == "/secrets" || name.is_some_and(|n| vaultfn_handler::vault::validate_name(n).is_ok());
         assert!(fine, "Key Vault was asked for {}", seen.path);
     }
     let markers = [h.canary.clone()];

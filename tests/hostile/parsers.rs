@@ -1,13 +1,8 @@
 //! The parsers and matchers alone: secret names, the route table, the payload-mode parser and
 //! Key Vault references.
 
-use std::path::Path;
-use std::sync::OnceLock;
-
 use proptest::prelude::*;
-use vaultfn::devhost::layout::AppLayout;
-use vaultfn::devhost::routing::RouteTable;
-use vaultfn::vault::{VaultError, validate_name};
+use vaultfn_handler::vault::{VaultError, validate_name};
 
 use crate::support::harness;
 
@@ -25,15 +20,6 @@ fn names() -> impl Strategy<Value = String> {
     ]
 }
 
-fn layout() -> &'static (AppLayout, RouteTable) {
-    static TABLE: OnceLock<(AppLayout, RouteTable)> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let layout = AppLayout::load(Path::new(env!("CARGO_MANIFEST_DIR"))).expect("the app's layout loads");
-        let table = RouteTable::build(&layout.host.route_prefix, &layout.functions).expect("routes build");
-        (layout, table)
-    })
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -43,25 +29,8 @@ proptest! {
     }
 
     #[test]
-    fn route_matching_never_panics_and_never_lets_a_slash_into_a_parameter(
-        method in prop_oneof![Just("GET".to_owned()), Just("POST".to_owned()), Just("DELETE".to_owned()), "[A-Za-z]{0,8}"],
-        path in prop_oneof![
-            any::<String>(),
-            "(/(api|API|secrets|admin|\\.\\.|%2[eEfF]|%2F%2E|[a-z0-9-]{1,8}|%[0-9A-Fa-f]{0,2}|\u{00e9}|)){0,6}/?",
-        ],
-    ) {
-        let (layout, table) = layout();
-        if let Some(found) = table.find(method.as_str(), &path) {
-            let function = &layout.functions[found.function];
-            for value in found.params.values().flatten() {
-                prop_assert!(!value.contains('/'), "{} got a parameter with a slash from {path:?}", function.name);
-            }
-        }
-    }
-
-    #[test]
     fn the_payload_parser_never_panics_on_bytes(body in proptest::collection::vec(any::<u8>(), 0..512)) {
-        let _ = vaultfn::invocation::parse(&body);
+        let _ = vaultfn_handler::invocation::parse(&body);
     }
 
     #[test]
@@ -81,7 +50,7 @@ proptest! {
         if cut < bytes.len() && cut % 2 == 1 {
             bytes.truncate(cut);
         }
-        if let Err(e) = vaultfn::invocation::parse(&bytes) {
+        if let Err(e) = vaultfn_handler::invocation::parse(&bytes) {
             prop_assert!(!e.to_string().contains("CANARY-hostile"), "{e}");
         }
     }
@@ -91,7 +60,7 @@ proptest! {
         any::<String>(),
         "@Microsoft\\.KeyVault\\(((SecretUri|VaultName|SecretName|SecretVersion|x)=[^;)]{0,40};?){0,5}\\)?",
     ]) {
-        let _ = vaultfn::settings::reference::parse(&text);
+        let _ = vaultfn_handler::reference::parse(&text);
     }
 }
 

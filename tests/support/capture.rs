@@ -20,6 +20,11 @@ impl Captures {
         buffer
     }
 
+    /// A buffer that something else fills, such as a process's output.
+    pub fn watch(&self, what: impl Into<String>, buffer: Arc<Mutex<String>>) {
+        self.entries.lock().unwrap().push((what.into(), buffer));
+    }
+
     /// A finished text, such as a response body.
     pub fn record(&self, what: impl Into<String>, text: &str) {
         self.stream(what).lock().unwrap().push_str(text);

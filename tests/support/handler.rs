@@ -1,19 +1,17 @@
 //! The real handler binary, spawned as the Functions host spawns it (a free port, exactly the
 //! given app settings), with its output and every response body it gives kept in the captures.
 
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::capture::captures;
-use super::output::free_port;
+use vaultfn_testbed::process::HandlerProcess;
 
 pub struct Handler {
     pub name: String,
     pub port: u16,
     client: reqwest::Client,
-    child: Child,
-    output: Arc<Mutex<String>>,
+    process: HandlerProcess,
 }
 
 /// One answer, read whole, with how long it took.
@@ -35,28 +33,17 @@ impl Answer {
 }
 
 impl Handler {
-    /// Spawns the handler with `settings` (plus the port) and waits for `GET /` to answer.
+    /// Spawns the handler with `settings` (plus the port) and waits for `GET /` to answer; its
+    /// output goes to the captures.
     pub async fn spawn(name: &str, settings: &[(String, String)]) -> Self {
-        let port = free_port();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_handler"))
-            .env_clear()
-            .env("FUNCTIONS_CUSTOMHANDLER_PORT", port.to_string())
-            .env("RUST_LOG", "debug")
-            .envs(settings.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn handler");
-        let output = captures().stream(format!("{name}: handler output"));
-        super::output::collect(&mut child, &output);
-        let handler = Self { name: name.to_owned(), port, client: reqwest::Client::new(), child, output };
-        let started = Instant::now();
-        while handler.client.get(handler.url("/")).send().await.is_err() {
-            assert!(started.elapsed() < Duration::from_secs(10), "{name}: handler never answered GET /");
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        handler
+        let mut all = vec![("RUST_LOG".to_owned(), "debug".to_owned())];
+        all.extend_from_slice(settings);
+        let process = HandlerProcess::spawn(Path::new(env!("CARGO_BIN_EXE_handler")), &all)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        captures().watch(format!("{name}: handler output"), process.output_handle());
+        process.wait_ready(Instant::now(), Duration::from_secs(10)).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        let client = vaultfn_testbed::http_client_builder().build().unwrap();
+        Self { name: name.to_owned(), port: process.port, client, process }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -75,13 +62,6 @@ impl Handler {
     }
 
     pub fn output(&self) -> String {
-        self.output.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Handler {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.output()
     }
 }

@@ -1,25 +1,23 @@
 //! The one place tests get their Key Vault, the identity endpoint and a counting proxy from:
-//! `vaultfn::testbed`, shared with `vaultfn bench`, plus what only in-process tests need (the
+//! `vaultfn_testbed`, shared with `vaultfn bench`, plus what only in-process tests need (the
 //! managed-identity endpoint in the process environment, captured logs).
 //!
-//! The Key Vault is the stand-in unless `VAULTFN_TEST_VAULT=lowkey` asks for Lowkey Vault.
-#![allow(dead_code)]
+//! The Key Vault is the stand-in unless `LOWKEY_VAULT_URL` or `LOWKEY_VAULT_JAR` names a Lowkey Vault.
 
 pub mod capture;
 pub mod handler;
-pub mod output;
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::ops::Deref;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use vaultfn::testbed::proxy::Proxy;
-use vaultfn::testbed::{Testbed, Vault, identity};
-use vaultfn::vault::{ForbiddenCode, VaultConfig, VaultError, VaultService};
+use vaultfn_handler::vault::{ForbiddenCode, VaultConfig, VaultError, VaultService};
+use vaultfn_testbed::proxy::Proxy;
+use vaultfn_testbed::{Testbed, Vault, identity};
 
 #[allow(unused_imports)]
-pub use vaultfn::testbed::proxy;
+pub use vaultfn_testbed::proxy;
 
 pub struct Harness {
     pub testbed: Testbed,
@@ -41,12 +39,13 @@ pub fn harness() -> &'static Harness {
     HARNESS.get_or_init(|| {
         let logs = capture_logs();
         let testbed = Testbed::builder().start().unwrap_or_else(|why| panic!("{why}"));
-        if let vaultfn::testbed::Vault::Lowkey(lowkey) = &testbed.vault {
+        if let vaultfn_testbed::Vault::Lowkey(lowkey) = &testbed.vault {
             let _ =
                 writeln!(std::io::stderr(), "Lowkey Vault answered /ping after {} ms", lowkey.started_in.as_millis());
         }
         // SAFETY: runs once, before any credential exists; the SDK reads the managed identity
         // endpoint from the process environment only.
+        #[allow(unsafe_code)] // the one way to do this; the SAFETY note above says why it holds
         unsafe {
             std::env::set_var("IDENTITY_ENDPOINT", &testbed.identity.endpoint);
             std::env::set_var("IDENTITY_HEADER", identity::IDENTITY_HEADER);

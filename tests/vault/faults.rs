@@ -1,6 +1,6 @@
 use std::time::{Duration, Instant};
 
-use vaultfn::vault::{ForbiddenCode, VaultError};
+use vaultfn_handler::vault::{ForbiddenCode, VaultError};
 
 use crate::support::harness;
 use crate::support::proxy::Fault;

@@ -1,6 +1,6 @@
 use secrecy::ExposeSecret;
 use time::OffsetDateTime;
-use vaultfn::vault::VaultError;
+use vaultfn_handler::vault::VaultError;
 
 use crate::support::harness;
 

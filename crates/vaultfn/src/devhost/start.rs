@@ -1,0 +1,183 @@
+//! Putting `vaultfn start` together: layout, route table, settings and references, key store,
+//! the listener, the handler, and the banner with each function's URL.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::net::TcpListener;
+
+use super::layout::AppLayout;
+use super::references;
+use super::routing::RouteTable;
+use super::settings::{LocalSettings, resolve_references};
+use super::supervisor::{HandlerCommand, HandlerState, Supervisor, resolve_executable};
+use super::{DEFAULT_PORT, DevHost, forward::Forwarder};
+use crate::keys::{AuthLevel, DEFAULT_KEY_NAME, KeyScope, KeyStore, StoreIdentity};
+
+/// Where keys live unless `FUNCTIONS_SECRETS_PATH` says otherwise (git-ignored).
+pub const LOCAL_SECRETS_DIR: &str = ".vaultfn/secrets";
+
+#[derive(Debug, Clone)]
+pub struct StartOptions {
+    pub script_root: PathBuf,
+    /// `None`: `Host.LocalHttpPort` from the settings, else 7071.
+    pub port: Option<u16>,
+    pub no_auth: bool,
+    pub settings: PathBuf,
+}
+
+/// The key directory for a script root: `FUNCTIONS_SECRETS_PATH` (from the settings' Values or
+/// the environment), else `.vaultfn/secrets` in the script root.
+pub fn secrets_dir(script_root: &Path, values: Option<&std::collections::BTreeMap<String, String>>) -> PathBuf {
+    let configured = values
+        .and_then(|v| v.get("FUNCTIONS_SECRETS_PATH").cloned())
+        .or_else(|| std::env::var("FUNCTIONS_SECRETS_PATH").ok())
+        .filter(|p| !p.trim().is_empty());
+    match configured {
+        Some(dir) => script_root.join(dir),
+        None => script_root.join(LOCAL_SECRETS_DIR),
+    }
+}
+
+/// Runs until Ctrl-C/SIGTERM (`Ok`) or a fatal error (`Err` with the message to print).
+pub async fn run(options: StartOptions) -> Result<(), String> {
+    let layout = AppLayout::load(&options.script_root).map_err(|e| format!("cannot read the app: {e}"))?;
+    let root = layout.script_root.clone();
+    let routes = RouteTable::build(&layout.host.route_prefix, &layout.functions)
+        .map_err(|e| format!("refusing to start: {e}"))?;
+    let mut settings =
+        LocalSettings::load(&root, &options.settings).map_err(|e| format!("cannot read settings: {e}"))?;
+    for notice in &settings.notices {
+        println!("{notice}");
+    }
+    let dev_vault = references::dev_vault_path(&root, &settings.values);
+    let reader = references::reader(&settings.values, dev_vault.as_deref());
+    for failure in resolve_references(&mut settings.values, reader.as_ref()).await {
+        eprintln!(
+            "Setting {}: Key Vault reference not resolved: {}. The handler gets the raw reference, as in Azure.",
+            failure.setting, failure.reason
+        );
+    }
+    let port = options.port.or(settings.local_http_port).unwrap_or(DEFAULT_PORT);
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e} (choose another with --port)"))?;
+    let identity = StoreIdentity { host_name: Some(format!("localhost:{port}")), ..StoreIdentity::default() };
+    let keys = KeyStore::open_with(secrets_dir(&root, Some(&settings.values)), identity)
+        .map_err(|e| format!("cannot open the key store: {e}"))?;
+    // Like the host, create the key files at start, so the master key exists for `vaultfn keys`.
+    keys.snapshot(layout.functions.iter().map(|f| f.name.as_str()))
+        .map_err(|e| format!("cannot read the key store: {e}"))?;
+
+    let executable = resolve_executable(&layout.host.handler, &root);
+    let disabled = layout
+        .functions
+        .iter()
+        .filter(|f| settings.values.get(&format!("AzureWebJobs.{}.Disabled", f.name)).is_some_and(|v| is_true(v)))
+        .map(|f| f.name.clone())
+        .collect();
+    let homepage_disabled = settings.values.get("AzureWebJobsDisableHomepage").is_some_and(|v| is_true(v));
+    if let Some(path) = &dev_vault {
+        settings.values.insert(references::DEV_VAULT_SETTING.to_owned(), path.display().to_string());
+    }
+    let command = HandlerCommand {
+        program: executable,
+        arguments: layout.host.handler.arguments.clone(),
+        working_directory: layout.host.handler.working_directory.clone(),
+        script_root: root.clone(),
+        environment: settings.values.clone(),
+    };
+    let (supervisor, state) = Supervisor::new(command);
+    let computer_name = hostname();
+    let host = Arc::new(DevHost {
+        routes,
+        keys,
+        no_auth: options.no_auth,
+        port,
+        forwarder: Forwarder::new(state.clone()),
+        handler_state: state.clone(),
+        disabled,
+        homepage_disabled,
+        host_id: computer_name
+            .to_ascii_lowercase()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .take(32)
+            .collect(),
+        instance_id: super::new_guid().replace('-', ""),
+        computer_name,
+        started: Instant::now(),
+        layout,
+    });
+
+    let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, super::app(host.clone())).with_graceful_shutdown(async {
+        let _ = server_stopped.await;
+    });
+    let server = tokio::spawn(async move { server.await });
+    tokio::spawn(announce_when_ready(host.clone(), state));
+
+    let result = supervisor.run(vaultfn_handler::startup::stop_signal()).await;
+    let _ = stop_server.send(());
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
+    result
+}
+
+fn is_true(value: &str) -> bool {
+    value.trim().eq_ignore_ascii_case("true") || value.trim() == "1"
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
+}
+
+/// Prints the functions once the handler first answers, like Core Tools' start banner. The curl
+/// line carries the function's default key: the user's own local key, shown on their terminal.
+async fn announce_when_ready(host: Arc<DevHost>, mut state: tokio::sync::watch::Receiver<HandlerState>) {
+    if state.wait_for(|s| matches!(s, HandlerState::Ready { .. })).await.is_err() {
+        return;
+    }
+    let base = format!("http://127.0.0.1:{}", host.port);
+    let prefix = &host.layout.host.route_prefix;
+    println!("\nFunctions:\n");
+    for function in &host.layout.functions {
+        let route = if prefix.is_empty() { function.route.clone() } else { format!("{prefix}/{}", function.route) };
+        let url = format!("{base}/{route}");
+        let methods = function.methods.as_ref().map_or_else(|| "ALL".to_owned(), |m| m.join(","));
+        let level = match function.auth_level {
+            AuthLevel::Anonymous => "anonymous",
+            AuthLevel::Function => "function",
+            AuthLevel::System => "system",
+            AuthLevel::Admin => "admin",
+        };
+        let mode = if host.layout.host.forwarding && function.http_in_and_out { "" } else { ", payload mode" };
+        println!("        {}: [{methods}] {url}  (authLevel {level}{mode})", function.name);
+        if host.no_auth {
+            continue;
+        }
+        match function.auth_level {
+            AuthLevel::Function => {
+                if let Ok(Some(key)) = host.keys.get(KeyScope::Function(&function.name), DEFAULT_KEY_NAME) {
+                    use secrecy::ExposeSecret as _;
+                    println!("            curl -H \"x-functions-key: {}\" {url}", key.value.expose_secret());
+                }
+            }
+            AuthLevel::Admin | AuthLevel::System => {
+                println!("            needs the master key: vaultfn keys show _master --host-scope systemkeys");
+            }
+            AuthLevel::Anonymous => {}
+        }
+    }
+    if !host.layout.skipped.is_empty() {
+        println!("\nNot run locally (no HTTP trigger): {}", host.layout.skipped.join(", "));
+    }
+    let keys_dir = host.keys.dir().display().to_string();
+    let auth = if host.no_auth { "keys NOT enforced (--no-auth)" } else { "keys enforced" };
+    println!("\nListening on {base} ({auth}; key files in {keys_dir}). Ctrl-C stops.\n");
+}

@@ -1,0 +1,11 @@
+//! The `vaultfn` developer CLI: the local host that runs the app as the Functions host does, the
+//! key store and key commands, the deploy package, the pre-deploy check, the identity tools and the
+//! benchmark.
+
+pub mod bench;
+pub mod check;
+pub mod cli;
+pub mod devhost;
+pub mod keys;
+pub mod package;
+pub mod token;

@@ -1,0 +1,30 @@
+//! The custom handler the Azure Functions host starts.
+
+use vaultfn_handler::{settings::Config, startup, telemetry};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("handler: invalid settings: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    telemetry::init();
+    let app = match startup::Application::build(config).await {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("handler: cannot listen: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(port = app.port(), version = env!("CARGO_PKG_VERSION"), "listening");
+    match app.run_until_stopped(startup::stop_signal()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "server failed");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,9 +1,0 @@
-//! Hostile input, generated: secret names, request paths, host payloads and references built to
-//! hurt. Nothing panics, and input that is not a valid secret name never becomes a Key Vault
-//! request (counted at the proxy in front of the vault).
-
-#[path = "../support/mod.rs"]
-mod support;
-
-mod handler;
-mod parsers;

@@ -1,4 +1,0 @@
-@NullMarked
-package com.github.nagyesta.lowkeyvault.controller.v7_2;
-
-import org.jspecify.annotations.NullMarked;

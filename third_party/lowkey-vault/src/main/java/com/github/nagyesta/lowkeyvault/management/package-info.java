@@ -1,4 +1,0 @@
-@NullMarked
-package com.github.nagyesta.lowkeyvault.management;
-
-import org.jspecify.annotations.NullMarked;

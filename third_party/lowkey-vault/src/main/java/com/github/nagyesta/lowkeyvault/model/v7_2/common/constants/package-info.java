@@ -1,4 +1,0 @@
-@NullMarked
-package com.github.nagyesta.lowkeyvault.model.v7_2.common.constants;
-
-import org.jspecify.annotations.NullMarked;

@@ -1,4 +1,0 @@
-@NullMarked
-package com.github.nagyesta.lowkeyvault.model.v7_2.key.request;
-
-import org.jspecify.annotations.NullMarked;

@@ -1,4 +1,0 @@
-package com.github.nagyesta.lowkeyvault.model.v7_2.key.validator;
-
-public interface RsaKey extends BaseKey {
-}

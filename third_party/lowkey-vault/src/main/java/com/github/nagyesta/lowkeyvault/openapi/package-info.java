@@ -1,4 +1,0 @@
-@NullMarked
-package com.github.nagyesta.lowkeyvault.openapi;
-
-import org.jspecify.annotations.NullMarked;

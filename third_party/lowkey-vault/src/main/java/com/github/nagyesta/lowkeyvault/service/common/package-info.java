@@ -1,4 +1,0 @@
-@NullMarked
-package com.github.nagyesta.lowkeyvault.service.common;
-
-import org.jspecify.annotations.NullMarked;

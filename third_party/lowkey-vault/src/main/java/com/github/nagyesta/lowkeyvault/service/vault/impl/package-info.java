@@ -1,4 +1,0 @@
-@NullMarked
-package com.github.nagyesta.lowkeyvault.service.vault.impl;
-
-import org.jspecify.annotations.NullMarked;

@@ -1,4 +1,0 @@
-@NullMarked
-package com.github.nagyesta.lowkeyvault.service.vault;
-
-import org.jspecify.annotations.NullMarked;
