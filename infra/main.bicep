@@ -21,10 +21,6 @@ param externalApiKey string
 @secure()
 param databasePassword string
 
-@description('Host function key the platform health check uses (the health check path carries it: config-check is authLevel function, and the path may be at most 64 characters).')
-@secure()
-param healthCheckKey string = replace(newGuid(), '-', '')
-
 @description('Client id of a user-assigned identity to use instead of the system-assigned one (empty: system-assigned).')
 param userAssignedIdentityClientId string = ''
 
@@ -109,7 +105,9 @@ resource app 'Microsoft.Web/sites@2023-12-01' = {
       minTlsVersion: '1.2'
       http20Enabled: true
       // The platform's health check carries no function key, so the path holds one.
-      healthCheckPath: '/api/config-check?code=${healthCheckKey}'
+      // Anonymous on purpose: the platform's health ping carries no function key, and a site
+      // property is no place for one. /api/ready says healthy or unhealthy and nothing else.
+      healthCheckPath: '/api/ready'
       appSettings: [
         { name: 'AzureWebJobsStorage', value: 'DefaultEndpointsProtocol=https;AccountName=${storage.name};EndpointSuffix=${environment().suffixes.storage};AccountKey=${storage.listKeys().keys[0].value}' }
         { name: 'FUNCTIONS_EXTENSION_VERSION', value: '~4' }
@@ -129,11 +127,6 @@ resource app 'Microsoft.Web/sites@2023-12-01' = {
       ]
     }
   }
-}
-
-resource healthCheckFunctionKey 'Microsoft.Web/sites/host/functionKeys@2023-12-01' = {
-  name: '${app.name}/default/healthcheck'
-  properties: { name: 'healthcheck', value: healthCheckKey }
 }
 
 // Reference resolution reads values: "Key Vault Secrets User". The metadata endpoints only list

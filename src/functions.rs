@@ -55,6 +55,7 @@ pub const ROUTE_PREFIX: &str = "api";
 pub const FUNCTIONS: &[Function] = &[
     Function { name: "config-check", route: "config-check", methods: &["GET"], auth_level: AuthLevel::Function },
     Function { name: "health", route: "health", methods: &["GET"], auth_level: AuthLevel::Anonymous },
+    Function { name: "ready", route: "ready", methods: &["GET"], auth_level: AuthLevel::Anonymous },
     Function { name: "secret-list", route: "secrets", methods: &["GET"], auth_level: AuthLevel::Admin },
     Function { name: "secret-metadata", route: "secrets/{name}", methods: &["GET"], auth_level: AuthLevel::Admin },
 ];

@@ -12,6 +12,7 @@ async fn main() -> std::process::ExitCode {
         }
     };
     telemetry::init();
+    telemetry::install_panic_hook();
     let app = match startup::Application::build(config).await {
         Ok(app) => app,
         Err(e) => {

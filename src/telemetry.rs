@@ -32,6 +32,15 @@ pub fn init() {
     };
 }
 
+/// Replaces the default panic hook, which prints the panic's message to stderr: a message could
+/// quote a value. The log line names where it happened, never what it said.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+        tracing::error!(%location, "panic");
+    }));
+}
+
 /// An [`EnvFilter`] without span or field directives: the same answers, minus the span tracking
 /// it only needs for those, which takes a process-wide lock on every span's creation, entry,
 /// exit and close (several times per request).

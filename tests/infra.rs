@@ -112,9 +112,15 @@ fn the_template_keeps_the_security_baseline() {
         "type: 'SystemAssigned'",
         "4633458b-17de-408a-b874-0445c86b69e6",
         "21090545-7ca7-4776-b22c-e363652d74d2",
-        "healthCheckPath: '/api/config-check",
+        "healthCheckPath: '/api/ready'",
         "'FUNCTIONS_WORKER_RUNTIME', value: 'custom'",
     ] {
         assert!(text.contains(needle), "infra/main.bicep lacks {needle}");
     }
+    // The health check is anonymous: no key in a site property, none created for it.
+    assert!(!text.contains("healthCheckKey") && !text.contains("functionKeys@"), "a health-check key is back");
+    let ready: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("function-templates/ready/function.json")).unwrap())
+            .unwrap();
+    assert_eq!(ready["bindings"][0]["authLevel"], "anonymous", "App Service's ping carries no key");
 }

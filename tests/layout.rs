@@ -62,11 +62,9 @@ struct StoredSchemas;
 impl Retrieve for StoredSchemas {
     fn retrieve(&self, uri: &Uri<&str>) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
         let wanted = uri.as_str().trim_end_matches('#');
-        STORED_SCHEMAS
-            .iter()
-            .find(|s| s.url == wanted)
-            .map(|s| stored_schema(s.file))
-            .ok_or_else(|| format!("{wanted} is referenced by a schema but not stored in crates/vaultfn/schemas/").into())
+        STORED_SCHEMAS.iter().find(|s| s.url == wanted).map(|s| stored_schema(s.file)).ok_or_else(|| {
+            format!("{wanted} is referenced by a schema but not stored in crates/vaultfn/schemas/").into()
+        })
     }
 }
 

@@ -15,6 +15,7 @@ use axum::{
     http::StatusCode,
     routing::{get, post},
 };
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::{
@@ -94,6 +95,7 @@ fn function_routes(state: SharedState) -> Router {
     Router::new()
         .route("/api/config-check", get(config_check::config_check))
         .route("/api/health", get(health::health))
+        .route("/api/ready", get(health::ready))
         .route("/api/secrets", get(secrets::list))
         .route("/api/secrets/{name}", get(secrets::metadata))
         .fallback(not_found)
@@ -107,13 +109,26 @@ pub fn app(state: SharedState) -> Router {
         let functions = functions.clone();
         move |path, request| invocation::invoke(functions.clone(), path, request)
     };
-    Router::new()
-        .route("/", get(ready))
-        .route("/{function}", post(invoke))
-        .merge(functions)
+    with_layers(Router::new().route("/", get(ready)).route("/{function}", post(invoke)).merge(functions))
+}
+
+/// What every request passes through: the body limit, a panic caught as a 500 (a dead handler
+/// would lose every request in flight and wait for the host to restart it), the request span.
+pub fn with_layers(routes: Router) -> Router {
+    routes
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(tower::util::MapResponseLayer::new(body_too_large_as_problem))
+        .layer(CatchPanicLayer::custom(
+            panic_as_problem as fn(Box<dyn std::any::Any + Send>) -> axum::response::Response,
+        ))
         .layer(trace::RequestSpanLayer { make_span: request_span })
+}
+
+/// The panic's message is left out of the answer and the log alike: it could quote a value.
+fn panic_as_problem(_payload: Box<dyn std::any::Any + Send>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    tracing::error!("the request panicked; answered 500 and kept serving");
+    ApiError::Internal.into_response()
 }
 
 /// The router behind the host's path rules: function routes match in any letter case and with

@@ -35,6 +35,7 @@ pub const SETTINGS: &[Setting] = &[
     s("IDENTITY_ENDPOINT", Origin::Platform),
     s("IDENTITY_HEADER", Origin::Platform),
     s("WEBSITE_INSTANCE_ID", Origin::Platform),
+    s("WEBSITE_KEYVAULT_REFERENCES", Origin::Platform),
     s("AZURE_TENANT_ID", Origin::OtherCredential),
     s("AZURE_CLIENT_SECRET", Origin::OtherCredential),
     s("AZURE_FEDERATED_TOKEN_FILE", Origin::OtherCredential),
@@ -42,4 +43,5 @@ pub const SETTINGS: &[Setting] = &[
     s("KEY_VAULT_CA_FILE", Origin::Local),
     s("VAULTFN_DEV_VAULT", Origin::Local),
     s("VAULTFN_TEST_RESOLVE", Origin::Local),
+    s("VAULTFN_KEY_VAULT_EMULATOR", Origin::Local),
 ];

@@ -5,7 +5,7 @@
 use secrecy::ExposeSecret;
 use serde::Serialize;
 
-use super::Config;
+use super::{Config, platform};
 use crate::reference::{self, KeyVaultReference};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -17,6 +17,17 @@ pub enum State {
     Unresolved,
     Missing,
     Empty,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Resolved => "resolved",
+            Self::Unresolved => "unresolved",
+            Self::Missing => "missing",
+            Self::Empty => "empty",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -32,9 +43,16 @@ pub struct SettingReport {
     pub state: State,
     /// Named in `CONFIG_CHECK_SETTINGS` (otherwise found because it holds a raw reference).
     pub listed: bool,
+    /// Marked `?NAME` in `CONFIG_CHECK_SETTINGS`: reported, never what makes the app unhealthy.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
     /// The Key Vault secret behind the setting, when `CONFIG_CHECK_SETTINGS` names it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
+    /// What the platform itself says about this reference (`WEBSITE_KEYVAULT_REFERENCES`, or ARM's
+    /// status in a deep check), verbatim.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<KeyVaultReference>,
     /// Why a raw reference cannot be parsed (then the platform cannot resolve it either).
@@ -64,8 +82,11 @@ pub struct Report {
 /// Something ops should fix that does not, by itself, make the app unhealthy.
 #[derive(Debug, Clone, Serialize)]
 pub struct Warning {
-    /// `config_check_settings`, `secret_disabled`, `secret_expired`, `secret_expiring_soon`,
-    /// `secret_not_found` or `secret_lookup_failed`.
+    /// `config_check_settings`, `platform_references`, `optional_setting_unresolved`, a reference
+    /// lint (`secret_uri_without_trailing_slash`, `http_scheme`, `host_not_key_vault`,
+    /// `pinned_version`, `conflicting_versions`), and in a deep check `secret_disabled`,
+    /// `secret_expired`, `secret_expiring_soon`, `secret_not_found`, `secret_lookup_failed`,
+    /// `rotation_pending`, `identity_mismatch`, `platform_unavailable`.
     pub kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub setting: Option<String>,
@@ -80,36 +101,96 @@ impl Report {
     }
 }
 
-/// Classifies the listed settings, then every other setting that still holds a raw reference.
+/// Classifies the listed settings, then every other setting that still holds a raw reference or
+/// that the platform reports as a reference.
 pub fn evaluate(config: &Config, key_vault: KeyVaultInfo) -> Report {
+    let platform = config.platform.as_ref().ok();
     let mut settings: Vec<SettingReport> =
-        config.expected.iter().map(|e| classify(config, &e.name, true, e.secret.clone())).collect();
-    for (name, value) in &config.values {
-        let listed = config.expected.iter().any(|e| &e.name == name);
-        if !listed && reference::is_reference(value.expose_secret()) {
-            settings.push(classify(config, name, false, None));
+        config.expected.iter().map(|e| classify(config, &e.name, true, e.secret.clone(), e.optional)).collect();
+    let unlisted = |name: &String| !config.expected.iter().any(|e| &e.name == name);
+    for (name, value) in config.values.iter().filter(|(name, _)| unlisted(name)) {
+        if reference::is_reference(value.expose_secret()) || platform.is_some_and(|p| p.contains_key(name)) {
+            settings.push(classify(config, name, false, None, false));
         }
     }
-    let status = if settings.iter().all(|s| s.state == State::Resolved) { Status::Healthy } else { Status::Unhealthy };
-    let warnings = config
+    // A reference the platform knows of whose setting the process did not get at all.
+    for name in platform.into_iter().flat_map(|p| p.keys()) {
+        if unlisted(name) && !config.values.contains_key(name) {
+            settings.push(classify(config, name, false, None, false));
+        }
+    }
+    let mut warnings: Vec<Warning> = config
         .expected_errors
         .iter()
         .map(|detail| Warning { kind: "config_check_settings", setting: None, secret: None, detail: detail.clone() })
         .collect();
+    if let Err(why) = &config.platform {
+        warnings.push(Warning { kind: "platform_references", setting: None, secret: None, detail: why.clone() });
+    }
+    for optional in settings.iter().filter(|s| s.optional && s.state != State::Resolved) {
+        warnings.push(Warning {
+            kind: "optional_setting_unresolved",
+            setting: Some(optional.name.clone()),
+            secret: optional.secret.clone(),
+            detail: format!(
+                "{} is {} but marked optional in CONFIG_CHECK_SETTINGS, so the app stays healthy.",
+                optional.name,
+                optional.state.as_str()
+            ),
+        });
+    }
+    warnings.extend(reference_lints(config).into_iter().map(|l| Warning {
+        kind: l.kind,
+        setting: Some(l.setting),
+        secret: None,
+        detail: l.detail,
+    }));
+    let healthy = settings.iter().all(|s| s.optional || s.state == State::Resolved);
+    let status = if healthy { Status::Healthy } else { Status::Unhealthy };
     Report { status, settings, key_vault, warnings }
 }
 
-fn classify(config: &Config, name: &str, listed: bool, secret: Option<String>) -> SettingReport {
+/// Lints over every reference in sight: raw ones among the values and the platform's own list.
+fn reference_lints(config: &Config) -> Vec<reference::Lint> {
+    let mut references: Vec<(&str, &str)> = config
+        .values
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.expose_secret()))
+        .filter(|(_, value)| reference::is_reference(value))
+        .collect();
+    if let Ok(platform) = &config.platform {
+        for (name, entry) in platform {
+            if !references.iter().any(|(n, _)| *n == name) && reference::is_reference(&entry.raw_reference) {
+                references.push((name, &entry.raw_reference));
+            }
+        }
+    }
+    reference::lint_all(references)
+}
+
+fn classify(config: &Config, name: &str, listed: bool, secret: Option<String>, optional: bool) -> SettingReport {
+    let platform = config.platform.as_ref().ok().and_then(|p| p.get(name));
     let mut report = SettingReport {
         name: name.to_owned(),
         state: State::Resolved,
         listed,
+        optional,
         secret,
+        platform_status: platform.map(|p| p.status.clone()),
         reference: None,
         reference_error: None,
         hint: None,
     };
-    let Some(value) = config.values.get(name).map(|v| v.expose_secret()) else {
+    let value = config.values.get(name).map(|v| v.expose_secret());
+    // The platform's word wins: it hands some failures over as an empty string, or not at all.
+    if let Some(entry) = platform.filter(|p| p.status != platform::RESOLVED) {
+        report.state = State::Unresolved;
+        let raw = value.filter(|v| reference::is_reference(v)).unwrap_or(&entry.raw_reference);
+        report.reference = reference::parse(raw).ok();
+        report.hint = Some(platform::status_hint(name, &entry.status, report.reference.as_ref()));
+        return report;
+    }
+    let Some(value) = value else {
         report.state = State::Missing;
         report.hint = Some(format!(
             "{name} is not defined. Add it to the function app's application settings \
@@ -126,6 +207,8 @@ fn classify(config: &Config, name: &str, listed: bool, secret: Option<String>) -
         return report;
     }
     if !reference::is_reference(value) {
+        // Resolved; the platform's raw reference still says which secret is behind it.
+        report.reference = platform.and_then(|p| reference::parse(&p.raw_reference).ok());
         return report;
     }
     report.state = State::Unresolved;

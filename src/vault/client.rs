@@ -24,6 +24,9 @@ use super::metadata::{SecretMetadata, current_version};
 use super::{BackendKind, MetadataSource};
 use crate::config_error::ConfigError;
 
+/// The error the credential answers a challenge for a foreign audience with.
+const CHALLENGE_SCOPE_REFUSED: &str = "the challenge asked for a token scope other than the vault cloud's";
+
 pub struct KeyVaultSource {
     client: Arc<SecretClient>,
     credential: CredentialKind,
@@ -33,11 +36,14 @@ pub struct KeyVaultSource {
     token_pending: Arc<AtomicUsize>,
 }
 
-/// The credential, counting its token requests in flight.
+/// The credential, counting its token requests in flight, and asked for one scope only.
 #[derive(Debug)]
 struct WatchedCredential {
     inner: Arc<dyn TokenCredential>,
     pending: Arc<AtomicUsize>,
+    /// The vault cloud's scope. The SDK takes the scope from the server's challenge; a server
+    /// that names any other audience gets no token at all.
+    scope: String,
 }
 
 struct Pending(Arc<AtomicUsize>);
@@ -55,6 +61,10 @@ impl TokenCredential for WatchedCredential {
         scopes: &[&str],
         options: Option<TokenRequestOptions<'_>>,
     ) -> azure_core::Result<AccessToken> {
+        if scopes != [self.scope.as_str()] {
+            tracing::warn!(expected = %self.scope, "a token was asked for another scope than Key Vault's; refused");
+            return Err(azure_core::Error::with_message(ErrorKind::Other, CHALLENGE_SCOPE_REFUSED));
+        }
         self.pending.fetch_add(1, Ordering::SeqCst);
         // Dropped on completion and on cancellation by the budget's timeout alike.
         let _pending = Pending(self.pending.clone());
@@ -69,8 +79,11 @@ impl KeyVaultSource {
         budget: Duration,
     ) -> Result<Self, ConfigError> {
         let token_pending = Arc::new(AtomicUsize::new(0));
-        let watched: Arc<dyn TokenCredential> =
-            Arc::new(WatchedCredential { inner: credential.1, pending: token_pending.clone() });
+        let watched: Arc<dyn TokenCredential> = Arc::new(WatchedCredential {
+            inner: credential.1,
+            pending: token_pending.clone(),
+            scope: cfg.scope.clone(),
+        });
         let options = SecretClientOptions {
             client_options: ClientOptions {
                 transport: Some(Transport::new(Arc::new(http_client(cfg, budget)?))),
@@ -206,11 +219,23 @@ pub(crate) fn map_azure_error(name: Option<&str>, credential: CredentialKind, er
         ErrorKind::Credential => VaultError::Credential { kind: credential, rejected: false },
         ErrorKind::Connection | ErrorKind::Io => VaultError::Unreachable,
         // The challenge check is the one non-HTTP failure an operator can act on directly.
-        _ if format!("{err}").contains("challenge resource") => {
+        _ if mentions(err, "challenge resource") || mentions(err, CHALLENGE_SCOPE_REFUSED) => {
             VaultError::Upstream { status: None, code: None, challenge: true }
         }
         _ => VaultError::Upstream { status: None, code: None, challenge: false },
     }
+}
+
+/// Whether `err` or any error it wraps says `needle` (the SDK wraps a credential's own error).
+fn mentions(err: &azure_core::Error, needle: &str) -> bool {
+    let mut current: Option<&dyn std::error::Error> = Some(err);
+    while let Some(e) = current {
+        if e.to_string().contains(needle) {
+            return true;
+        }
+        current = e.source();
+    }
+    false
 }
 
 fn to_metadata(props: SecretProperties, fallback_name: Option<&str>) -> Option<SecretMetadata> {

@@ -9,6 +9,7 @@ use url::Url;
 
 use super::credential::CredentialSettings;
 use crate::config_error::{ConfigError, bad};
+use crate::reference::VAULT_DNS_SUFFIXES;
 
 /// Where secret metadata comes from.
 #[derive(Debug, Clone)]
@@ -23,6 +24,9 @@ pub enum BackendConfig {
 #[derive(Debug, Clone)]
 pub struct KeyVaultConfig {
     pub url: Url,
+    /// The one token scope the vault's cloud uses. Fixed here, never taken from a challenge: a
+    /// server that names another audience must not obtain a token for it.
+    pub scope: String,
     /// A PEM file of extra roots to trust besides the system ones (a local emulator's CA).
     pub ca_file: Option<PathBuf>,
     /// Host names pinned to addresses, for emulators on names that do not resolve.
@@ -38,6 +42,13 @@ pub struct VaultConfig {
     pub expiry_warning_days: u32,
     pub credential: CredentialSettings,
 }
+
+/// Settings that point the app at test doubles: a pinned address, an extra CA, a vault host that
+/// is not Key Vault's. Honoured only from the process environment of a local run (`vaultfn start`
+/// drops them from settings files, which a cloned repository controls) and refused in Azure.
+pub const TEST_SETTINGS: &[&str] = &["VAULTFN_TEST_RESOLVE", "KEY_VAULT_CA_FILE", EMULATOR_SETTING];
+/// `true` lets `KEY_VAULT_URL` name a host outside Key Vault's DNS suffixes (a local emulator).
+pub const EMULATOR_SETTING: &str = "VAULTFN_KEY_VAULT_EMULATOR";
 
 pub const DEFAULT_TIMEOUT_MS: u64 = 5000;
 pub const DEFAULT_TTL_SECONDS: u64 = 300;
@@ -72,16 +83,19 @@ impl VaultConfig {
         let timeout_ms = number(vars, "KEY_VAULT_TIMEOUT_MS", DEFAULT_TIMEOUT_MS, 1..=120_000, "milliseconds")?;
         let ttl = number(vars, "SECRET_METADATA_TTL_SECONDS", DEFAULT_TTL_SECONDS, 0..=86_400, "seconds")?;
         let warning = number(vars, "SECRET_EXPIRY_WARNING_DAYS", DEFAULT_WARNING_DAYS, 0..=3650, "days")?;
+        if in_azure && let Some(setting) = TEST_SETTINGS.iter().find(|s| get(vars, s).is_some()) {
+            return Err(bad(
+                setting,
+                "is a test setting and is refused when running in Azure (WEBSITE_INSTANCE_ID is set)",
+            ));
+        }
         let ca_file = get(vars, "KEY_VAULT_CA_FILE").map(PathBuf::from);
-        let resolve = match get(vars, "VAULTFN_TEST_RESOLVE") {
-            Some(_) if in_azure => {
-                return Err(bad(
-                    "VAULTFN_TEST_RESOLVE",
-                    "is a test setting and is refused when running in Azure (WEBSITE_INSTANCE_ID is set)",
-                ));
-            }
-            Some(raw) => parse_resolve(raw)?,
-            None => Vec::new(),
+        let resolve = get(vars, "VAULTFN_TEST_RESOLVE").map(parse_resolve).transpose()?.unwrap_or_default();
+        let emulator = match get(vars, EMULATOR_SETTING) {
+            None => false,
+            Some(v) if v.eq_ignore_ascii_case("true") => true,
+            Some(v) if v.eq_ignore_ascii_case("false") => false,
+            Some(_) => return Err(bad(EMULATOR_SETTING, "must be true or false")),
         };
         let dev_vault = get(vars, "VAULTFN_DEV_VAULT").map(PathBuf::from);
         if dev_vault.is_some() && in_azure {
@@ -91,7 +105,10 @@ impl VaultConfig {
             ));
         }
         let backend = match (get(vars, "KEY_VAULT_URL"), dev_vault) {
-            (Some(raw), _) => BackendConfig::KeyVault(KeyVaultConfig { url: parse_vault_url(raw)?, ca_file, resolve }),
+            (Some(raw), _) => {
+                let (url, scope) = parse_vault_url(raw, emulator)?;
+                BackendConfig::KeyVault(KeyVaultConfig { url, scope, ca_file, resolve })
+            }
             (None, Some(path)) => BackendConfig::DevVault { path },
             (None, None) => return Ok(None),
         };
@@ -105,7 +122,8 @@ impl VaultConfig {
     }
 }
 
-fn parse_vault_url(raw: &str) -> Result<Url, ConfigError> {
+/// The vault's URL and the token scope of its cloud.
+fn parse_vault_url(raw: &str, emulator: bool) -> Result<(Url, String), ConfigError> {
     const SETTING: &str = "KEY_VAULT_URL";
     let url = Url::parse(raw).map_err(|_| bad(SETTING, "is not a URL; expected https://<vault>.vault.azure.net"))?;
     if url.scheme() != "https" {
@@ -120,7 +138,27 @@ fn parse_vault_url(raw: &str) -> Result<Url, ConfigError> {
     if !matches!(url.path(), "" | "/") {
         return Err(bad(SETTING, "must be the vault's base URL (no path such as /secrets/...)"));
     }
-    Ok(url)
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    let suffix = VAULT_DNS_SUFFIXES.iter().find(|suffix| {
+        host.strip_suffix(*suffix)
+            .and_then(|name| name.strip_suffix('.'))
+            .is_some_and(|name| !name.is_empty() && !name.contains('.'))
+    });
+    let scope = match (suffix, emulator) {
+        (Some(suffix), _) => format!("https://{suffix}/.default"),
+        // An emulator answers for Key Vault's public audience (Lowkey Vault's default).
+        (None, true) => format!("https://{}/.default", VAULT_DNS_SUFFIXES[0]),
+        (None, false) => {
+            return Err(bad(
+                SETTING,
+                format!(
+                    "must be a Key Vault host (<vault>.{}); a local emulator needs {EMULATOR_SETTING}=true in the process environment",
+                    VAULT_DNS_SUFFIXES.join(", <vault>.")
+                ),
+            ));
+        }
+    };
+    Ok((url, scope))
 }
 
 /// `host=ip:port[,host=ip:port]`; the port is used when the URL names none.
@@ -186,6 +224,11 @@ mod tests {
             ("KEY_VAULT_CREDENTIAL", "magic"),
             ("AZURE_MANAGED_IDENTITY", "yes"),
             ("VAULTFN_TEST_RESOLVE", "kv.vault.azure.net"),
+            ("KEY_VAULT_URL", "https://kvx.management.azure.com"),
+            ("KEY_VAULT_URL", "https://evil.example"),
+            ("KEY_VAULT_URL", "https://a.b.vault.azure.net"),
+            ("KEY_VAULT_URL", "https://vault.azure.net"),
+            ("VAULTFN_KEY_VAULT_EMULATOR", "yes"),
         ];
         for (key, value) in cases {
             let mut v = vars(&[("KEY_VAULT_URL", "https://kv.vault.azure.net")]);
@@ -208,6 +251,37 @@ mod tests {
         ]))
         .unwrap_err();
         assert_eq!(err.setting, "VAULTFN_TEST_RESOLVE");
+    }
+
+    #[test]
+    fn the_scope_is_fixed_per_cloud() {
+        let scope = |url: &str, extra: &[(&str, &str)]| {
+            let mut v = vars(&[("KEY_VAULT_URL", url)]);
+            v.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+            match VaultConfig::from_vars(&v).unwrap().unwrap().backend {
+                BackendConfig::KeyVault(kv) => kv.scope,
+                BackendConfig::DevVault { .. } => panic!("expected Key Vault"),
+            }
+        };
+        assert_eq!(scope("https://kv.vault.azure.net", &[]), "https://vault.azure.net/.default");
+        assert_eq!(scope("https://KV.Vault.Azure.CN/", &[]), "https://vault.azure.cn/.default");
+        assert_eq!(scope("https://kv.vault.usgovcloudapi.net", &[]), "https://vault.usgovcloudapi.net/.default");
+        // An emulator opt-in allows another host, never another audience.
+        let emulator = [("VAULTFN_KEY_VAULT_EMULATOR", "true")];
+        assert_eq!(scope("https://localhost:8443", &emulator), "https://vault.azure.net/.default");
+        assert_eq!(scope("https://kvx.management.azure.com", &emulator), "https://vault.azure.net/.default");
+    }
+
+    #[test]
+    fn every_test_setting_is_refused_in_azure() {
+        for setting in TEST_SETTINGS {
+            let v = vars(&[
+                ("WEBSITE_INSTANCE_ID", "abc"),
+                ("KEY_VAULT_URL", "https://kv.vault.azure.net"),
+                (setting, "x"),
+            ]);
+            assert_eq!(VaultConfig::from_vars(&v).unwrap_err().setting, *setting);
+        }
     }
 
     #[test]

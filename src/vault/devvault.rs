@@ -146,11 +146,18 @@ fn to_version(name: &str, index: usize, v: DevVersion) -> Result<Version, VaultE
     Ok(Version { meta, value: v.value })
 }
 
+/// A secret's versions by name, matched case-insensitively as Key Vault matches names (the cache
+/// in front keys on the lower-cased name, so a case-sensitive miss here would poison it).
+fn take<V>(all: &mut BTreeMap<String, V>, name: &str) -> Option<V> {
+    let key = all.keys().find(|k| k.eq_ignore_ascii_case(name))?.clone();
+    all.remove(&key)
+}
+
 impl MetadataSource for DevVault {
     fn secret(&self, name: String) -> BoxFuture<'_, Result<Option<SecretMetadata>, VaultError>> {
         Box::pin(async move {
             let mut all = self.load()?;
-            Ok(all.remove(&name).and_then(|versions| current_version(versions.into_iter().map(|v| v.meta))))
+            Ok(take(&mut all, &name).and_then(|versions| current_version(versions.into_iter().map(|v| v.meta))))
         })
     }
 
@@ -169,7 +176,8 @@ impl MetadataSource for DevVault {
 
     fn value<'a>(&'a self, name: &'a str, version: Option<&'a str>) -> BoxFuture<'a, Result<SecretString, VaultError>> {
         Box::pin(async move {
-            let versions = self.load()?.remove(name).ok_or_else(|| VaultError::NotFound { name: name.to_owned() })?;
+            let versions =
+                take(&mut self.load()?, name).ok_or_else(|| VaultError::NotFound { name: name.to_owned() })?;
             let chosen = match version {
                 Some(wanted) => versions.into_iter().find(|v| v.meta.version.as_deref() == Some(wanted)),
                 None => {
@@ -214,6 +222,22 @@ mod tests {
         let list = vault.list().await.unwrap();
         assert_eq!(list.len(), 3);
         assert!(list.iter().all(|m| m.version.is_none()));
+    }
+
+    #[tokio::test]
+    async fn names_match_case_insensitively_as_in_key_vault() {
+        let vault = example();
+        let upper = vault.secret("Legacy-Webhook-Token".into()).await.unwrap().expect("found in any case");
+        assert_eq!(upper.name, "legacy-webhook-token");
+        assert!(vault.value("DATABASE-PASSWORD", None).await.is_ok());
+        // Through the service's case-insensitive cache, one casing never hides another.
+        let service = super::super::VaultService::with_source(
+            std::sync::Arc::new(example()),
+            std::time::Duration::from_secs(30),
+            30,
+        );
+        assert!(service.get("Legacy-Webhook-Token").await.is_ok());
+        assert!(service.get("legacy-webhook-token").await.is_ok());
     }
 
     #[tokio::test]

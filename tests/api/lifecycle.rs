@@ -86,3 +86,62 @@ async fn routes_match_in_any_case_and_with_a_trailing_slash() {
         assert_eq!(handler.get(path).await.status(), 200, "{path}");
     }
 }
+
+/// How long the handler keeps a connection open that `behave` drives; panics past 25 s.
+async fn open_for(port: u16, behave: impl AsyncFnOnce(&mut tokio::net::tcp::OwnedWriteHalf)) -> Duration {
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let (mut read, mut write) = stream.into_split();
+    let started = std::time::Instant::now();
+    let reader = async {
+        let mut buffer = [0u8; 1024];
+        while let Ok(1..) = read.read(&mut buffer).await {}
+    };
+    let writer = async {
+        behave(&mut write).await;
+        std::future::pending::<()>().await;
+    };
+    let closed = async {
+        tokio::select! {
+            () = reader => {}
+            () = writer => {}
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(25), closed).await.expect("the connection was still open after 25 s");
+    started.elapsed()
+}
+
+/// Any local process can reach the handler's port: one trickling request headers byte by byte,
+/// or connecting and sending nothing, must not hold a connection open for long.
+#[tokio::test]
+async fn slow_and_idle_connections_are_cut_off() {
+    let handler = TestHandler::spawn(&[]).await;
+    let trickle = async |write: &mut tokio::net::tcp::OwnedWriteHalf| {
+        if write.write_all(b"GET /api/health HTTP/1.1\r\nhost: 127.0.0.1\r\nx-slow: ").await.is_err() {
+            return;
+        }
+        while write.write_all(b"a").await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    };
+    let silent = async |_: &mut tokio::net::tcp::OwnedWriteHalf| {};
+    let (trickled, idle) = tokio::join!(open_for(handler.port, trickle), open_for(handler.port, silent));
+    for (what, took) in [("trickled headers", trickled), ("an idle connection", idle)] {
+        assert!(took < Duration::from_secs(15), "{what} kept a connection open for {took:?}");
+        assert!(took >= Duration::from_secs(5), "{what} was cut off after only {took:?}");
+    }
+    assert_eq!(handler.get("/api/health").await.status(), 200, "still serving");
+}
+
+/// A keep-alive connection serves request after request, each within the header timeout.
+#[tokio::test]
+async fn a_busy_keep_alive_connection_stays_open() {
+    let handler = TestHandler::spawn(&[]).await;
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", handler.port)).await.unwrap();
+    for _ in 0..3 {
+        stream.write_all(b"GET / HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n").await.unwrap();
+        let mut answer = [0u8; 1024];
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer)).await.unwrap().unwrap();
+        assert!(answer[..n].starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer[..n]));
+        tokio::time::sleep(Duration::from_secs(4)).await;
+    }
+}

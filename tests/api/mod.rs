@@ -4,5 +4,7 @@ mod config_check;
 pub mod helpers;
 mod hostile;
 mod lifecycle;
+mod panic;
 mod payload;
+mod platform;
 mod secrets;

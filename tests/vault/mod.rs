@@ -5,3 +5,4 @@
 mod caching;
 mod faults;
 mod metadata;
+mod token_scope;

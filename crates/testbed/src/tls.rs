@@ -12,16 +12,23 @@ use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio_rustls::TlsAcceptor;
 
-/// A CA (as PEM) and a server configuration whose leaf certificate covers `host`.
+/// A CA (as PEM) and a server configuration whose leaf certificate covers `host` (a name, or an
+/// IP address). Both pass strict X.509 checks (key usages, authority key id), which OpenSSL
+/// clients such as Python 3.13's turn on by default.
 pub fn tls_for(host: &str) -> (String, Arc<rustls::ServerConfig>) {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+    use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose};
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     ca_params.distinguished_name.push(DnType::CommonName, "vaultfn test CA");
     let ca = ca_params.self_signed(&ca_key).unwrap();
     let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec![host.to_owned()]).unwrap().signed_by(&leaf_key, &ca, &ca_key).unwrap();
+    let mut leaf_params = CertificateParams::new(vec![host.to_owned()]).unwrap();
+    leaf_params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    leaf_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    leaf_params.use_authority_key_identifier_extension = true;
+    let leaf = leaf_params.signed_by(&leaf_key, &ca, &ca_key).unwrap();
     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
     let config =
         rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(vec![leaf.der().clone()], key).unwrap();

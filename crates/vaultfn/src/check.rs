@@ -10,21 +10,22 @@ use serde_json::Value;
 
 use crate::devhost::{
     layout::{self, DEFAULT_ROUTE_PREFIX, FunctionDef, TEMPLATES_DIR},
+    local_settings::{EXAMPLE_FILE, SETTINGS_FILE},
     routing::RouteTable,
-    settings::{EXAMPLE_FILE, SETTINGS_FILE},
 };
+use vaultfn_handler::vault::config::TEST_SETTINGS;
 use vaultfn_handler::{reference, settings::parse_expected};
 
 const HOST_SCHEMA: &str = include_str!("../schemas/host.json");
 const FUNCTION_SCHEMA: &str = include_str!("../schemas/function.json");
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub struct Finding {
     pub path: PathBuf,
     pub message: String,
 }
 
-impl std::fmt::Display for Problem {
+impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.path.display(), self.message)
     }
@@ -35,12 +36,14 @@ impl std::fmt::Display for Problem {
 pub struct Report {
     pub functions: usize,
     pub settings_file: Option<PathBuf>,
-    pub problems: Vec<Problem>,
+    pub findings: Vec<Finding>,
+    /// Reference lints: worth fixing (rotation trips over them), but the app still deploys.
+    pub warnings: Vec<Finding>,
 }
 
 pub fn check(script_root: &Path, settings: Option<&Path>) -> Report {
     let mut report = Report::default();
-    let mut problem = |path: &Path, message: String| report.problems.push(Problem { path: path.to_owned(), message });
+    let mut problem = |path: &Path, message: String| report.findings.push(Finding { path: path.to_owned(), message });
 
     let host_path = script_root.join("host.json");
     let mut route_prefix = DEFAULT_ROUTE_PREFIX.to_owned();
@@ -70,9 +73,11 @@ pub fn check(script_root: &Path, settings: Option<&Path>) -> Report {
     let functions = load_functions(script_root, &mut problem);
     report_routes(&route_prefix, forwarding, &functions, &mut problem);
     let functions_len = functions.len();
-    let settings_file = check_settings(script_root, settings, &mut problem);
+    let mut warnings = Vec::new();
+    let settings_file = check_settings(script_root, settings, &mut problem, &mut warnings);
     report.functions = functions_len;
     report.settings_file = settings_file;
+    report.warnings = warnings;
     report
 }
 
@@ -145,6 +150,7 @@ fn check_settings(
     script_root: &Path,
     settings: Option<&Path>,
     problem: &mut impl FnMut(&Path, String),
+    warnings: &mut Vec<Finding>,
 ) -> Option<PathBuf> {
     let wanted = script_root.join(settings.unwrap_or(Path::new(SETTINGS_FILE)));
     let path = if wanted.is_file() { wanted } else { script_root.join(EXAMPLE_FILE) };
@@ -170,6 +176,14 @@ fn check_settings(
         Some(_) => problem(&path, "FUNCTIONS_WORKER_RUNTIME must be \"custom\" for a custom handler".into()),
         None => problem(&path, "FUNCTIONS_WORKER_RUNTIME is missing (it must be \"custom\")".into()),
     }
+    for setting in TEST_SETTINGS.iter().filter(|s| values.contains_key(**s)) {
+        problem(
+            &path,
+            format!(
+                "Values.{setting} is a test setting: `vaultfn start` ignores it in a settings file; set it in the environment"
+            ),
+        );
+    }
     for (name, value) in values {
         let Some(text) = value.as_str() else {
             problem(&path, format!("Values.{name} is not a string"));
@@ -180,6 +194,13 @@ fn check_settings(
         {
             problem(&path, format!("Values.{name} is a malformed Key Vault reference: {why}"));
         }
+    }
+    let references = values
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str(), value.as_str()?)))
+        .filter(|(_, text)| reference::is_reference(text));
+    for lint in reference::lint_all(references) {
+        warnings.push(Finding { path: path.clone(), message: format!("Values.{}: {}", lint.setting, lint.detail) });
     }
     if let Some(list) = values.get("CONFIG_CHECK_SETTINGS").and_then(Value::as_str) {
         let (expected, errors) = parse_expected(list);
@@ -233,15 +254,18 @@ pub struct CheckArgs {
 
 pub fn run(args: CheckArgs) -> ExitCode {
     let report = check(&args.script_root, args.settings.as_deref());
-    for problem in &report.problems {
+    for problem in &report.findings {
         println!("{problem}");
     }
+    for warning in &report.warnings {
+        println!("warning: {warning}");
+    }
     let settings = report.settings_file.as_ref().map_or("no local settings".into(), |p| p.display().to_string());
-    if report.problems.is_empty() {
+    if report.findings.is_empty() {
         eprintln!("vaultfn check: ok ({} function(s), {settings})", report.functions);
         ExitCode::SUCCESS
     } else {
-        eprintln!("vaultfn check: {} problem(s) ({} function(s), {settings})", report.problems.len(), report.functions);
+        eprintln!("vaultfn check: {} problem(s) ({} function(s), {settings})", report.findings.len(), report.functions);
         ExitCode::FAILURE
     }
 }

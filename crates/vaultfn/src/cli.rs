@@ -48,7 +48,7 @@ pub struct StartArgs {
     #[arg(long)]
     pub no_auth: bool,
     /// The local settings file, relative to the script root.
-    #[arg(long, default_value = crate::devhost::settings::SETTINGS_FILE)]
+    #[arg(long, default_value = crate::devhost::local_settings::SETTINGS_FILE)]
     pub settings: PathBuf,
 }
 

@@ -14,6 +14,8 @@ use std::{
 use zip::{CompressionMethod, write::SimpleFileOptions};
 
 pub const DEFAULT_TARGET: &str = "x86_64-unknown-linux-musl";
+/// The Cargo profile the deployed handler is built with (see the workspace Cargo.toml).
+pub const DIST_PROFILE: &str = "dist";
 pub const HANDLER_MODE: u32 = 0o755;
 const FILE_MODE: u32 = 0o644;
 
@@ -51,14 +53,27 @@ pub fn build_handler(project_root: &Path, target: &str) -> Result<PathBuf, Packa
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(project_root)
-        .args(["build", "--release", "--locked", "--bin", "handler", "--target", target])
+        // The size-optimised profile (fat LTO, one codegen unit), and the handler package alone, so
+        // no feature the CLI turns on in a shared dependency ends up in what ships.
+        .args([
+            "build",
+            "--profile",
+            DIST_PROFILE,
+            "--locked",
+            "-p",
+            "vaultfn-handler",
+            "--bin",
+            "handler",
+            "--target",
+            target,
+        ])
         .status()
         .map_err(|e| PackageError::Build(e.to_string(), target.to_owned()))?;
     if !status.success() {
         return Err(PackageError::Build(status.to_string(), target.to_owned()));
     }
     let target_dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| project_root.join("target"), PathBuf::from);
-    Ok(target_dir.join(target).join("release").join("handler"))
+    Ok(target_dir.join(target).join(DIST_PROFILE).join("handler"))
 }
 
 /// Lays out `out/app/` from the sources in `script_root` and the built `handler`, then zips it.
@@ -168,7 +183,7 @@ pub fn run(args: PackageArgs) -> ExitCode {
     let handler = match args.handler {
         Some(path) => path,
         None => {
-            eprintln!("vaultfn package: building the handler (release, {})", args.target);
+            eprintln!("vaultfn package: building the handler (profile {DIST_PROFILE}, {})", args.target);
             match build_handler(&args.script_root, &args.target) {
                 Ok(path) => path,
                 Err(e) => return fail(&e),

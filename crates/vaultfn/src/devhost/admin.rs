@@ -3,24 +3,25 @@
 //! whatever the key, and a known one without the master key a 401 even for an unknown function.
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Value, json};
 
 use super::DevHost;
+use super::path::RequestPath;
 use super::supervisor::HandlerState;
 use crate::keys::{AuthLevel, KeyError, KeyScope, MASTER_KEY_NAME, NamedKey, Outcome};
 use vaultfn_handler::error::Problem;
 
-/// The request as the admin API sees it.
+/// The request as the admin API sees it; the body is read only once route and key are accepted.
 pub struct AdminRequest<'a> {
     pub method: &'a Method,
-    pub path: &'a str,
+    pub path: &'a RequestPath,
     pub query: Option<&'a str>,
     pub headers: &'a HeaderMap,
-    pub body: Bytes,
+    pub body: Body,
 }
 
 enum Scope {
@@ -37,31 +38,42 @@ enum Route {
 }
 
 pub async fn handle(host: &DevHost, req: AdminRequest<'_>) -> Response {
-    let Some(route) = route(req.method, req.path) else {
-        return not_found(req.path);
+    let path = req.path.wire();
+    let Some(route) = route(req.method, req.path.decoded()) else {
+        return not_found(path);
     };
     if !matches!(route, Route::Ping) && host.grant(req.headers, req.query, None) != Some(AuthLevel::Admin) {
         return StatusCode::UNAUTHORIZED.into_response();
     }
-    let self_link = host.self_link(req.headers, req.path);
+    let self_link = host.self_link(req.headers, path);
     match route {
         Route::Ping => StatusCode::OK.into_response(),
         Route::Status => Json(status(host)).into_response(),
         Route::List(scope) => {
-            let Some(scope) = resolve(host, scope) else { return not_found(req.path) };
+            let Some(scope) = resolve(host, scope) else { return not_found(path) };
             match host.keys.list(scope.as_key_scope()) {
                 Ok(keys) => {
                     Json(json!({"keys": keys.iter().map(key_json).collect::<Vec<_>>(), "links": links(&self_link)}))
                         .into_response()
                 }
-                Err(e) => key_error(e, req.path),
+                Err(e) => key_error(e, path),
             }
         }
         Route::Key(scope, name) => {
-            let Some(scope) = resolve(host, scope) else { return not_found(req.path) };
-            key_operation(host, req, scope, &name, &self_link)
+            // Checked before the scope: a name the host would refuse never reaches the store.
+            if !valid_key_name(&name) {
+                return bad_request("Invalid key name: use 1 to 128 letters, digits, '_', '-' or '.'.");
+            }
+            let Some(scope) = resolve(host, scope) else { return not_found(path) };
+            key_operation(host, req, scope, &name, &self_link).await
         }
     }
+}
+
+/// The key names the host accepts in its admin API: letters, digits, `_`, `-` and `.`, at most
+/// 128 of them. The store is stricter still for the keys it creates.
+fn valid_key_name(name: &str) -> bool {
+    (1..=128).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
 }
 
 /// A scope whose function exists (case-insensitively, under its own spelling).
@@ -85,7 +97,14 @@ fn resolve(host: &DevHost, scope: Scope) -> Option<Resolved> {
     })
 }
 
-fn key_operation(host: &DevHost, req: AdminRequest<'_>, scope: Resolved, name: &str, self_link: &str) -> Response {
+async fn key_operation(
+    host: &DevHost,
+    req: AdminRequest<'_>,
+    scope: Resolved,
+    name: &str,
+    self_link: &str,
+) -> Response {
+    let path = req.path.wire();
     let is_master = name.eq_ignore_ascii_case(MASTER_KEY_NAME);
     let host_scope = scope.0.is_none();
     let store = &host.keys;
@@ -107,17 +126,21 @@ fn key_operation(host: &DevHost, req: AdminRequest<'_>, scope: Resolved, name: &
         Method::GET => match store.get(key_scope, name) {
             Ok(Some(key)) => Json(json!({"name": name, "value": key.value.expose_secret(), "links": links(self_link)}))
                 .into_response(),
-            Ok(None) => not_found(req.path),
-            Err(e) => key_error(e, req.path),
+            Ok(None) => not_found(path),
+            Err(e) => key_error(e, path),
         },
         Method::POST => match store.generate(key_scope, name) {
             // The host answers 201 for a regenerated master key although it existed.
             Ok((_, key)) if is_master && host_scope => written(Outcome::Created, &key.value),
             Ok((outcome, key)) => written(outcome, &key.value),
-            Err(e) => key_error(e, req.path),
+            Err(e) => key_error(e, path),
         },
         Method::PUT => {
-            let value = serde_json::from_slice::<Value>(&req.body)
+            let body = match super::read_body(req.body, req.headers).await {
+                Ok(body) => body,
+                Err(refused) => return refused,
+            };
+            let value = serde_json::from_slice::<Value>(&body)
                 .ok()
                 .and_then(|b| ["value", "Value"].iter().find_map(|k| b.get(*k)?.as_str().map(str::to_owned)));
             let Some(value) = value.map(SecretString::from) else {
@@ -125,7 +148,7 @@ fn key_operation(host: &DevHost, req: AdminRequest<'_>, scope: Resolved, name: &
             };
             match store.put(key_scope, name, value.clone()) {
                 Ok(outcome) => written(outcome, &value),
-                Err(e) => key_error(e, req.path),
+                Err(e) => key_error(e, path),
             }
         }
         Method::DELETE => {
@@ -134,19 +157,21 @@ fn key_operation(host: &DevHost, req: AdminRequest<'_>, scope: Resolved, name: &
             }
             match store.delete(key_scope, name) {
                 Ok(()) => StatusCode::NO_CONTENT.into_response(),
-                Err(e) => key_error(e, req.path),
+                Err(e) => key_error(e, path),
             }
         }
-        _ => not_found(req.path),
+        _ => not_found(path),
     }
 }
 
 /// Matches the admin routes the host defines, literals case-insensitively, a trailing slash
-/// ignored; `None` (404) for anything else, including a known path with another method.
+/// ignored; `None` (404) for anything else, including a known path with another method. `path`
+/// is the normalised path, already decoded once: its segments are taken as they are (a `&` or a
+/// `+` is part of a name, not a query separator).
 fn route(method: &Method, path: &str) -> Option<Route> {
     let trimmed = path.trim_start_matches('/');
     let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
-    let segments: Vec<String> = trimmed.split('/').map(decode).collect::<Option<_>>()?;
+    let segments: Vec<String> = trimmed.split('/').map(str::to_owned).collect();
     let lower: Vec<String> = segments.iter().map(|s| s.to_ascii_lowercase()).collect();
     let lower: Vec<&str> = lower.iter().map(String::as_str).collect();
     let key_methods = [Method::GET, Method::POST, Method::PUT, Method::DELETE];
@@ -171,12 +196,6 @@ fn route(method: &Method, path: &str) -> Option<Route> {
         }
         _ => None,
     }
-}
-
-fn decode(segment: &str) -> Option<String> {
-    url::form_urlencoded::parse(format!("x={}", segment.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
 }
 
 fn key_json(key: &NamedKey) -> Value {

@@ -21,6 +21,10 @@ use crate::keys::AuthLevel;
 pub const INVOCATION_ID_HEADER: &str = "x-azure-functions-invocationid";
 pub const HOST_VERSION_HEADER: &str = "x-azure-functions-hostversion";
 
+/// Half the handler's header-read (idle) timeout.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+const _: () = assert!(POOL_IDLE_TIMEOUT.as_secs() * 2 <= vaultfn_handler::startup::HEADER_READ_TIMEOUT.as_secs());
+
 /// Connection-level headers that belong to one hop, not to the request.
 const HOP_BY_HOP: &[&str] =
     &["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade"];
@@ -28,6 +32,8 @@ const HOP_BY_HOP: &[&str] =
 /// The parts of the caller's request the handler gets.
 pub struct Incoming {
     pub method: Method,
+    /// The normalised path that was routed and authorised, in its wire form
+    /// ([`super::path::RequestPath::wire`]).
     pub path: String,
     pub query: Option<String>,
     pub headers: HeaderMap,
@@ -44,10 +50,13 @@ pub struct Forwarder {
 
 impl Forwarder {
     pub fn new(state: watch::Receiver<HandlerState>) -> Self {
-        // Redirects reach the caller as they are; the host's client does not follow them.
+        // Redirects reach the caller as they are; the host's client does not follow them. Idle
+        // connections are dropped well before the handler closes them (its header-read timeout),
+        // so a request is never sent on a connection the handler is closing.
         let client = vaultfn_handler::http_client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .build()
             .unwrap_or_default();
         Self { client, state }
@@ -77,12 +86,7 @@ impl Forwarder {
     }
 
     async fn forward(&self, port: u16, invocation_id: &str, req: Incoming) -> Result<Response, String> {
-        let mut url = format!("http://127.0.0.1:{port}{}", req.path);
-        let query = joined_query(req.query.as_deref());
-        if !query.is_empty() {
-            url.push('?');
-            url.push_str(&url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&query).finish());
-        }
+        let url = handler_url(port, &req.path, req.query.as_deref())?;
         let mut headers = HeaderMap::new();
         for (name, value) in &req.headers {
             let skip =
@@ -91,7 +95,8 @@ impl Forwarder {
                 headers.append(name.clone(), value.clone());
             }
         }
-        let has_body = content_length(&req.headers) > 0;
+        // Chunked bodies too: the host passes any body it read, whatever framing it came in.
+        let has_body = !req.body.is_empty();
         if has_body && let Some(kind) = req.headers.get(header::CONTENT_TYPE) {
             headers.insert(header::CONTENT_TYPE, kind.clone());
         }
@@ -172,8 +177,19 @@ fn add_host_headers(headers: &mut HeaderMap, invocation_id: &str) {
     }
 }
 
-fn content_length(headers: &HeaderMap) -> u64 {
-    headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse().ok()).unwrap_or(0)
+/// The URL the handler is called at, with exactly the path that was authorised: built and then
+/// checked, so that no URL parser rule (dot segments, `\`, `%2e`) can make it another one.
+fn handler_url(port: u16, path: &str, query: Option<&str>) -> Result<reqwest::Url, String> {
+    let mut url = reqwest::Url::parse(&format!("http://127.0.0.1:{port}{path}"))
+        .map_err(|e| format!("cannot build the handler's URL ({e})"))?;
+    if url.path() != path || url.host_str() != Some("127.0.0.1") {
+        return Err("the request path does not survive as a URL unchanged".to_owned());
+    }
+    let query = joined_query(query);
+    if !query.is_empty() {
+        url.set_query(Some(&url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&query).finish()));
+    }
+    Ok(url)
 }
 
 /// The query as ASP.NET's query collection holds it: keys matched case-insensitively in order of
@@ -216,7 +232,7 @@ fn invocation_payload(function: &FunctionDef, req: &Incoming) -> Value {
         "Params": params,
         "Identities": identities(req.granted),
     });
-    if content_length(&req.headers) > 0 {
+    if !req.body.is_empty() {
         let kind =
             req.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
         http["Body"] = if kind.starts_with("application/octet-stream") || kind.starts_with("multipart/") {
@@ -316,6 +332,20 @@ fn http_output(output: Option<Value>) -> Result<Response, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_handler_gets_the_authorised_path_unchanged() {
+        for raw in ["/api/files/%252e%252e/secrets/x", "/api/files/a%5C..%5Cb", "/api/a%2Fb", "//x/y"] {
+            let path = super::super::path::RequestPath::parse(raw).unwrap();
+            let url = handler_url(7, path.wire(), Some("code=k&a=1&A=2")).unwrap();
+            assert_eq!(url.path(), path.wire(), "{raw}");
+            assert_eq!(url.host_str(), Some("127.0.0.1"));
+            assert_eq!(url.query(), Some("code=k&a=1%2C2"));
+        }
+        assert!(handler_url(7, "/api/files/../secrets/x", None).is_err(), "a dot segment is never sent");
+        assert!(handler_url(7, "/api/files/%2e%2e/secrets/x", None).is_err());
+        assert!(handler_url(7, "/api/a\\b", None).is_err());
+    }
 
     #[test]
     fn repeated_query_keys_are_comma_joined() {

@@ -6,18 +6,22 @@ pub mod admin;
 pub mod constraint;
 pub mod forward;
 pub mod layout;
+pub mod local_settings;
+pub mod path;
 pub mod references;
 pub mod routing;
-pub mod settings;
 pub mod start;
 pub mod supervisor;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use futures::StreamExt as _;
 use tokio::sync::watch;
+use vaultfn_handler::error::Problem;
 
 use crate::keys::{self, AuthLevel, KeyStore};
 use forward::{Forwarder, Incoming};
@@ -27,8 +31,16 @@ use supervisor::HandlerState;
 
 /// The Functions host version this local host follows (sent as `X-Azure-Functions-HostVersion`).
 pub const HOST_VERSION: &str = "4.1037.0.0";
-/// The host's default request size limit.
-pub const MAX_REQUEST_BYTES: usize = 100 * 1024 * 1024;
+/// The largest request body the local host reads. The host itself takes up to 100 MiB, but this
+/// one buffers bodies whole, and the handler refuses anything over its own limit anyway: a few
+/// MiB keeps every answer the handler would give (its own 413 included) while bounding memory.
+pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
+const _: () = assert!(MAX_REQUEST_BYTES > vaultfn_handler::functions::MAX_BODY_BYTES);
+/// How long a request body may take to arrive once its route and key have been accepted.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a connection may take to send a request's head, which is also how long an idle
+/// keep-alive connection stays open: a client trickling headers is cut off after it.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_PORT: u16 = 7071;
 
 /// Everything a request needs, shared by all of them.
@@ -88,24 +100,26 @@ pub fn app(host: std::sync::Arc<DevHost>) -> axum::Router {
 }
 
 /// The host's order: admin routes, then function routes, then the home page at `/`, else 404.
+/// Route and key are checked on the normalised path before any of the body is read.
 async fn dispatch(State(host): State<std::sync::Arc<DevHost>>, request: Request) -> Response {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, MAX_REQUEST_BYTES).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    let path = match path::RequestPath::parse(parts.uri.path()) {
+        Ok(path) => path,
+        Err(e) => return problem(StatusCode::BAD_REQUEST, "bad-request", "Bad Request", e.to_string()),
     };
-    let path = parts.uri.path();
+    let decoded = path.decoded();
     let query = parts.uri.query();
-    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    let first = decoded.trim_start_matches('/').split('/').next().unwrap_or("");
     if first.eq_ignore_ascii_case("admin") {
-        let req = admin::AdminRequest { method: &parts.method, path, query, headers: &parts.headers, body };
+        let req = admin::AdminRequest { method: &parts.method, path: &path, query, headers: &parts.headers, body };
         return admin::handle(&host, req).await;
     }
-    let Some(matched) = host.routes.find(parts.method.as_str(), path) else {
-        if path == "/" {
+    let Some(matched) = host.routes.find(parts.method.as_str(), decoded) else {
+        if decoded == "/" {
             return homepage(host.homepage_disabled);
         }
-        return vaultfn_handler::error::ApiError::RouteNotFound(format!("{} {path}", parts.method)).into_response();
+        return route_not_found(&parts.method, &path);
     };
     let function = &host.layout.functions[matched.function];
     let granted = host.grant(&parts.headers, query, Some(&function.name));
@@ -115,30 +129,96 @@ async fn dispatch(State(host): State<std::sync::Arc<DevHost>>, request: Request)
     } else if (function.disabled || host.disabled.iter().any(|d| d.eq_ignore_ascii_case(&function.name)))
         && granted != Some(AuthLevel::Admin)
     {
-        vaultfn_handler::error::ApiError::RouteNotFound(format!("{} {path}", parts.method)).into_response()
+        route_not_found(&parts.method, &path)
     } else {
-        let authority = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
-        let incoming = Incoming {
-            url: format!("http://{authority}{}", parts.uri.path_and_query().map_or(path, |p| p.as_str())),
-            method: parts.method.clone(),
-            path: path.to_owned(),
-            query: query.map(str::to_owned),
-            headers: parts.headers.clone(),
-            body,
-            params: matched.params,
-            granted,
-        };
-        host.forwarder.invoke(function, host.layout.host.forwarding, incoming).await
+        match read_body(body, &parts.headers).await {
+            Err(refused) => refused,
+            Ok(body) => {
+                let authority = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+                let wire = path.wire();
+                let url = match query {
+                    Some(query) => format!("http://{authority}{wire}?{query}"),
+                    None => format!("http://{authority}{wire}"),
+                };
+                let incoming = Incoming {
+                    url,
+                    method: parts.method.clone(),
+                    path: wire.to_owned(),
+                    query: query.map(str::to_owned),
+                    headers: parts.headers.clone(),
+                    body,
+                    params: matched.params,
+                    granted,
+                };
+                host.forwarder.invoke(function, host.layout.host.forwarding, incoming).await
+            }
+        }
     };
-    // The path only: the query may carry `code=<key>`.
+    // The path only, in its encoded form: the query may carry `code=<key>`, and a decoded path
+    // could carry control characters to the terminal.
     println!(
-        "{} {path} -> {} {} ({} ms)",
+        "{} {} -> {} {} ({} ms)",
         parts.method,
+        path.wire(),
         response.status().as_u16(),
         function.name,
         started.elapsed().as_millis()
     );
     response
+}
+
+fn route_not_found(method: &axum::http::Method, path: &path::RequestPath) -> Response {
+    vaultfn_handler::error::ApiError::RouteNotFound(format!("{method} {}", path.wire())).into_response()
+}
+
+fn problem(status: StatusCode, slug: &str, title: &str, detail: String) -> Response {
+    Problem::new(status, slug, title, detail).into_response()
+}
+
+/// Reads a request body of at most [`MAX_REQUEST_BYTES`] within [`BODY_READ_TIMEOUT`], with or
+/// without a Content-Length (chunked bodies are read like any other). A declared length over the
+/// limit is refused before anything is read.
+pub async fn read_body(body: Body, headers: &HeaderMap) -> Result<Bytes, Response> {
+    let too_large = || {
+        problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "Payload Too Large",
+            format!("The local host accepts request bodies of at most {MAX_REQUEST_BYTES} bytes."),
+        )
+    };
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_REQUEST_BYTES as u64) {
+        return Err(too_large());
+    }
+    let read = async {
+        let mut stream = body.into_data_stream();
+        let mut buffer = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let Ok(chunk) = chunk else { return Err(None) };
+            if buffer.len() + chunk.len() > MAX_REQUEST_BYTES {
+                return Err(Some(too_large()));
+            }
+            buffer.extend_from_slice(&chunk);
+        }
+        Ok(Bytes::from(buffer))
+    };
+    match tokio::time::timeout(BODY_READ_TIMEOUT, read).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(Some(refused))) => Err(refused),
+        Ok(Err(None)) => Err(problem(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "Bad Request",
+            "The request body broke off.".to_owned(),
+        )),
+        Err(_) => Err(problem(
+            StatusCode::REQUEST_TIMEOUT,
+            "request-timeout",
+            "Request Timeout",
+            format!("The request body did not arrive within {} s.", BODY_READ_TIMEOUT.as_secs()),
+        )),
+    }
 }
 
 /// What the host answers at `/` when no function claims it: its home page, or 204 when

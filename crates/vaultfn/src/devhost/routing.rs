@@ -80,9 +80,11 @@ impl RouteTable {
         Ok(Self { routes })
     }
 
-    /// The first route matching `path` (percent-encoded, as received) and `method`.
+    /// The first route matching `path` and `method`. `path` is the normalised request path
+    /// ([`super::path::RequestPath::decoded`]): it is not decoded again here, so `%2F` and any `%`
+    /// that decoding produced stay text, as in ASP.NET's route values.
     pub fn find(&self, method: &str, path: &str) -> Option<RouteMatch> {
-        let segments = split_path(path)?;
+        let segments = split_path(path);
         self.routes.iter().filter(|r| r.methods.as_ref().is_none_or(|m| m.iter().any(|m| m == method))).find_map(
             |route| Some(RouteMatch { function: route.function, params: match_route(&route.segments, &segments)? }),
         )
@@ -122,35 +124,14 @@ fn specificity(x: &Route, y: &Route) -> std::cmp::Ordering {
     if y.segments.len() > x.segments.len() { Greater } else { Equal }
 }
 
-/// Decoded path segments; a single trailing slash is ignored as ASP.NET ignores it.
-fn split_path(path: &str) -> Option<Vec<String>> {
+/// Path segments; a single trailing slash is ignored as ASP.NET ignores it.
+fn split_path(path: &str) -> Vec<String> {
     let trimmed = path.strip_prefix('/').unwrap_or(path);
     let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
     if trimmed.is_empty() {
-        return Some(Vec::new());
+        return Vec::new();
     }
-    trimmed.split('/').map(percent_decode).collect()
-}
-
-fn percent_decode(segment: &str) -> Option<String> {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        // ASP.NET leaves %2F encoded so that a decoded slash never splits a segment.
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?, 16)
-            && b != b'/'
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).ok()
+    trimmed.split('/').map(str::to_owned).collect()
 }
 
 fn match_route(template: &[Vec<Part>], path: &[String]) -> Option<BTreeMap<String, Option<String>>> {

@@ -59,7 +59,24 @@ fn optional_default_and_catch_all() {
     assert_eq!(t.find("GET", "/api/greet/bob").unwrap().params["name"], Some("bob".to_owned()));
     assert_eq!(t.find("GET", "/api/page").unwrap().params["n"], Some("1".to_owned()));
     assert_eq!(hit(&t, "GET", "/api/page/x"), None);
-    assert_eq!(t.find("GET", "/api/files/a/b%20c.txt").unwrap().params["path"], Some("a/b c.txt".to_owned()));
+    assert_eq!(t.find("GET", "/api/files/a/b c.txt").unwrap().params["path"], Some("a/b c.txt".to_owned()));
+}
+
+#[test]
+fn the_normalised_path_is_not_decoded_again() {
+    let t = table(&[function("all", "files/{*path}", None), function("one", "secrets/{name}", None)]);
+    let routed = |raw: &str| {
+        let path = crate::devhost::path::RequestPath::parse(raw).unwrap();
+        t.find("GET", path.decoded()).map(|m| (m.function, m.params))
+    };
+    let (function, params) = routed("/api/files/a/b%20c.txt").unwrap();
+    assert_eq!((function, params["path"].as_deref()), (0, Some("a/b c.txt")));
+    let (function, _) = routed("/api/files/%2e%2e/secrets/x").unwrap();
+    assert_eq!(function, 1, "the dot segment is gone before routing");
+    let (function, params) = routed("/api/secrets/a%2Fb").unwrap();
+    assert_eq!((function, params["name"].as_deref()), (1, Some("a%2Fb")), "%2F stays text in a segment");
+    let (_, params) = routed("/api/secrets/%2541").unwrap();
+    assert_eq!(params["name"].as_deref(), Some("%41"), "decoded once");
 }
 
 #[test]

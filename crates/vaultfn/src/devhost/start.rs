@@ -8,9 +8,9 @@ use std::time::Instant;
 use tokio::net::TcpListener;
 
 use super::layout::AppLayout;
+use super::local_settings::{LocalSettings, resolve_references};
 use super::references;
 use super::routing::RouteTable;
-use super::settings::{LocalSettings, resolve_references};
 use super::supervisor::{HandlerCommand, HandlerState, Supervisor, resolve_executable};
 use super::{DEFAULT_PORT, DevHost, forward::Forwarder};
 use crate::keys::{AuthLevel, DEFAULT_KEY_NAME, KeyScope, KeyStore, StoreIdentity};
@@ -112,10 +112,13 @@ pub async fn run(options: StartOptions) -> Result<(), String> {
     });
 
     let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, super::app(host.clone())).with_graceful_shutdown(async {
-        let _ = server_stopped.await;
-    });
-    let server = tokio::spawn(async move { server.await });
+    // A header-read timeout (also the idle timeout) so that no local process can hold
+    // connections open by trickling bytes; bodies have their own limit (`read_body`).
+    let server =
+        vaultfn_handler::startup::serve(listener, super::app(host.clone()), super::HEADER_READ_TIMEOUT, async {
+            let _ = server_stopped.await;
+        });
+    let server = tokio::spawn(server);
     tokio::spawn(announce_when_ready(host.clone(), state));
 
     let result = supervisor.run(vaultfn_handler::startup::stop_signal()).await;

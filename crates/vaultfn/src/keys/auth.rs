@@ -46,17 +46,33 @@ impl KeySnapshot {
     pub fn function_keys(&self, function: &str) -> &[NamedKey] {
         self.functions.get(&function.to_lowercase()).map_or(&[], Vec::as_slice)
     }
+
+    /// The length of the longest key that could open `function`, at most [`MAX_PRESENTED_KEY_LEN`].
+    fn longest(&self, function: &str) -> usize {
+        let named = [&self.system, &self.host_function, self.function_keys(function)]
+            .into_iter()
+            .flatten()
+            .map(|key| key.value.expose_secret().len());
+        let master = self.master.iter().map(|m| m.expose_secret().len());
+        named.chain(master).max().unwrap_or(0).min(MAX_PRESENTED_KEY_LEN)
+    }
 }
+
+/// No stored key is longer (the store refuses longer values), so no longer presented key is
+/// compared: comparing costs time in proportion to the presented length.
+pub const MAX_PRESENTED_KEY_LEN: usize = 4096;
 
 /// The level `presented_key` grants for `function_name`, with the host's
 /// precedence: master → Admin, system → System, host function keys and then
 /// the function's own keys → Function. `None` when nothing matches.
 ///
-/// Every stored key is compared, whatever matched earlier, and each comparison
-/// takes time that depends only on the presented key's length, so timing
-/// tells an attacker nothing about stored values or their lengths.
+/// A presented key longer than every stored key (or than [`MAX_PRESENTED_KEY_LEN`]) is refused
+/// without comparing, so an oversized key costs no more than a short one; that reveals at most
+/// the longest stored length, never a value. Otherwise every stored key is compared, whatever
+/// matched earlier, and each comparison takes time that depends only on the presented key's
+/// length, so timing tells an attacker nothing about stored values.
 pub fn resolve_level(snapshot: &KeySnapshot, function_name: &str, presented_key: &str) -> Option<AuthLevel> {
-    if presented_key.is_empty() {
+    if presented_key.is_empty() || presented_key.len() > snapshot.longest(function_name) {
         return None;
     }
     let presented = presented_key.as_bytes();
@@ -178,6 +194,21 @@ mod tests {
         let value = master.expose_secret().to_owned();
         let s = KeySnapshot::new(Some(master), vec![], vec![]);
         assert_eq!(resolve_level(&s, "f", &value), Some(AuthLevel::Admin));
+    }
+
+    #[test]
+    fn oversized_keys_are_refused_without_comparing() {
+        let s = snapshot();
+        // Longer than every stored key: refused although it starts with the master key.
+        assert_eq!(resolve_level(&s, "config-check", &format!("master-value{}", "x".repeat(400 * 1024))), None);
+        assert_eq!(s.longest("config-check"), "host-fn-value".len());
+        let huge = "k".repeat(MAX_PRESENTED_KEY_LEN + 1);
+        let s = KeySnapshot::new(Some(huge.clone().into()), vec![], vec![]);
+        assert_eq!(resolve_level(&s, "f", &huge), None, "nothing over the store's maximum is compared");
+        let largest = "k".repeat(MAX_PRESENTED_KEY_LEN);
+        let s = KeySnapshot::new(Some(largest.clone().into()), vec![], vec![]);
+        assert_eq!(resolve_level(&s, "f", &largest), Some(AuthLevel::Admin));
+        assert_eq!(resolve_level(&KeySnapshot::default(), "f", "x"), None);
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! The JSON files of the host's `files` secret store, and writing them safely.
 
-use std::fs::{self, OpenOptions};
+use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -257,6 +258,65 @@ fn write_temp(temp: &Path, contents: &[u8]) -> io::Result<()> {
     let mut file = options.open(temp)?;
     file.write_all(contents)?;
     file.sync_all()
+}
+
+/// The file beside the key files that every process using a key directory locks around its
+/// read-modify-write cycles. It never holds anything.
+pub(crate) const LOCK_FILE: &str = ".lock";
+
+/// How long to wait for another process to release the lock. A cycle takes milliseconds; a
+/// holder that never lets go (a stopped process, a stuck disk) should fail requests, not hang
+/// them.
+const LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// An exclusive lock on a key directory, held until dropped.
+#[derive(Debug)]
+pub(crate) struct DirLock {
+    file: File,
+}
+
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        // Closing the file releases the lock as well; unlocking first makes it explicit.
+        let _ = self.file.unlock();
+    }
+}
+
+/// Takes the exclusive OS lock on `dir`'s [`LOCK_FILE`], creating the file (mode 0600) if
+/// needed. The lock is advisory and per open file, so it orders this process's other handles
+/// on the directory as well as other processes.
+pub(crate) fn lock_dir(dir: &Path) -> Result<DirLock, KeyError> {
+    let path = dir.join(LOCK_FILE);
+    let mut options = OpenOptions::new();
+    // Locking needs read or write access on some platforms; nothing is ever written.
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        // A symbolic link planted as the lock file must not make the store create or lock
+        // a file elsewhere.
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    let file = options.open(&path).map_err(|e| io_error(&path, e))?;
+    let deadline = Instant::now() + LOCK_WAIT;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(DirLock { file }),
+            Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(20));
+            }
+            Err(TryLockError::WouldBlock) => {
+                let timed_out = io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("another process has held the key store's lock for over {} s", LOCK_WAIT.as_secs()),
+                );
+                return Err(io_error(&path, timed_out));
+            }
+            Err(TryLockError::Error(e)) => return Err(io_error(&path, e)),
+        }
+    }
 }
 
 pub(crate) fn io_error(path: &Path, source: io::Error) -> KeyError {

@@ -3,17 +3,19 @@
 //! (`FUNCTIONS_SECRETS_PATH`, or `.vaultfn/secrets/` for local runs).
 //!
 //! Files are read on every operation, never cached, so a running local host
-//! and a separate CLI invocation see each other's changes.
+//! and a separate CLI invocation see each other's changes. Every operation
+//! holds an exclusive OS lock on the directory's `.lock` file, so two hosts on
+//! one directory never write over each other's keys.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use rand::rngs::OsRng;
 use rand::{RngCore as _, TryRngCore as _};
 use secrecy::SecretString;
 
-use super::file::{self, FileMeta, FunctionSecrets, HostSecrets, Write};
+use super::file::{self, DirLock, FileMeta, FunctionSecrets, HostSecrets, Write};
 use super::generate::generate_key;
 use super::names::{find, is_master_name, validate_function_name, validate_name, validate_value};
 use super::{DEFAULT_KEY_NAME, KeyError, KeyKind, KeySnapshot, MASTER_KEY_NAME, NamedKey};
@@ -80,9 +82,16 @@ impl Default for StoreIdentity {
 pub struct KeyStore {
     dir: PathBuf,
     identity: StoreIdentity,
-    /// Serialises read-modify-write cycles within this process; across
-    /// processes, atomic renames keep every file whole.
+    /// Queues this process's threads before they wait on the directory's
+    /// file lock, which is what orders read-modify-write cycles across
+    /// processes (atomic renames keep every file whole for lock-free readers).
     lock: Mutex<()>,
+}
+
+/// Held for one operation: the lock of this process, then the directory's.
+struct StoreGuard<'a> {
+    _dir: DirLock,
+    _thread: MutexGuard<'a, ()>,
 }
 
 impl KeyStore {
@@ -102,9 +111,22 @@ impl KeyStore {
         &self.dir
     }
 
+    /// The master key in `dir`'s `host.json`, `None` when there is none yet.
+    /// Creates nothing, not even the directory or its lock file: for a client
+    /// of a host that owns the store. Files are replaced by atomic renames, so
+    /// reading without the lock sees a whole file.
+    pub fn read_master(dir: &Path) -> Result<Option<SecretString>, KeyError> {
+        let path = dir.join(HOST_FILE);
+        match file::read_if_exists(&path)? {
+            // The host regenerates an empty file: it holds no key yet.
+            Some(bytes) if !bytes.is_empty() => Ok(Some(file::parse_host(&path, &bytes)?.master)),
+            _ => Ok(None),
+        }
+    }
+
     /// All keys that can open `functions`, creating any missing file.
     pub fn snapshot<'a>(&self, functions: impl IntoIterator<Item = &'a str>) -> Result<KeySnapshot, KeyError> {
-        let _guard = self.guard();
+        let _guard = self.guard()?;
         let host = self.load_host()?;
         let mut snapshot = KeySnapshot::new(Some(host.master), host.system_keys, host.function_keys);
         for function in functions {
@@ -115,13 +137,13 @@ impl KeyStore {
     }
 
     pub fn master(&self) -> Result<SecretString, KeyError> {
-        let _guard = self.guard();
+        let _guard = self.guard()?;
         Ok(self.load_host()?.master)
     }
 
     pub fn set_master(&self, value: SecretString) -> Result<(), KeyError> {
         validate_value(&value)?;
-        let _guard = self.guard();
+        let _guard = self.guard()?;
         let mut host = self.load_host()?;
         host.master = value;
         self.save_host(&mut host)
@@ -138,14 +160,14 @@ impl KeyStore {
     /// The keys of `scope`. The master key is not among the system keys here,
     /// as in the host's list.
     pub fn list(&self, scope: KeyScope<'_>) -> Result<Vec<NamedKey>, KeyError> {
-        let _guard = self.guard();
+        let _guard = self.guard()?;
         self.read_scope(scope, |keys| Ok(keys.to_vec()))
     }
 
     /// One key of `scope`, its name matched case-insensitively. In
     /// [`KeyScope::System`], `_master` names the master key.
     pub fn get(&self, scope: KeyScope<'_>, name: &str) -> Result<Option<NamedKey>, KeyError> {
-        let _guard = self.guard();
+        let _guard = self.guard()?;
         if scope == KeyScope::System && is_master_name(name) {
             return Ok(Some(NamedKey::new(MASTER_KEY_NAME, self.load_host()?.master)));
         }
@@ -174,7 +196,7 @@ impl KeyStore {
             return Err(KeyError::MasterKeyUndeletable);
         }
         let not_found = || KeyError::NotFound { scope: scope.to_string(), name: name.to_owned() };
-        let _guard = self.guard();
+        let _guard = self.guard()?;
         self.modify_scope(scope, |keys| {
             let index = find(keys, name).ok_or_else(not_found)?;
             keys.remove(index);
@@ -189,7 +211,7 @@ impl KeyStore {
                 KeyScope::HostFunction | KeyScope::System => self.set_master(value).map(|()| Outcome::Replaced),
             };
         }
-        let _guard = self.guard();
+        let _guard = self.guard()?;
         self.modify_scope(scope, |keys| {
             let key = NamedKey::new(name, value);
             Ok(match find(keys, name) {
@@ -243,9 +265,12 @@ impl KeyStore {
         }
     }
 
-    fn guard(&self) -> std::sync::MutexGuard<'_, ()> {
+    /// Every load happens under this guard too, so a cycle always starts from
+    /// what the last writer, in any process, left.
+    fn guard(&self) -> Result<StoreGuard<'_>, KeyError> {
         // The guarded data is (), so a panic elsewhere cannot have corrupted it.
-        self.lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        let thread = self.lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Ok(StoreGuard { _dir: file::lock_dir(&self.dir)?, _thread: thread })
     }
 
     fn load_host(&self) -> Result<HostSecrets, KeyError> {

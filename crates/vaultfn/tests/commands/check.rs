@@ -62,3 +62,25 @@ fn planted_problems_each_get_a_line_and_a_failing_exit() {
     assert!(has("FUNCTIONS_WORKER_RUNTIME", "local.settings.json.example"), "{out}");
     assert!(!out.contains("database-password;"), "a setting's value was echoed: {out}");
 }
+
+#[test]
+fn reference_lints_are_warnings_that_do_not_fail_the_check() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_app(dir.path());
+    let path = dir.path().join("local.settings.json.example");
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "secrets/external-api-key/)",
+        "secrets/external-api-key)\",\n    \"PINNED\": \"@Microsoft.KeyVault(VaultName=vaultfn-dev;SecretName=database-password;SecretVersion=0123456789abcdef0123456789abcdef)",
+    );
+    std::fs::write(&path, text).unwrap();
+    let (ok, out) = check(dir.path());
+    assert!(ok, "lints alone never fail the check:\n{out}");
+    for needle in [
+        "warning: ",
+        "Values.EXTERNAL_API_KEY: EXTERNAL_API_KEY's versionless SecretUri has no trailing slash",
+        "Values.PINNED: PINNED pins a version",
+        "with different versions",
+    ] {
+        assert!(out.contains(needle), "{needle:?} in:\n{out}");
+    }
+}

@@ -5,6 +5,8 @@ mod auth;
 mod cli;
 pub mod helpers;
 mod keys_format;
+mod keys_security;
 mod lifecycle;
 mod routing;
+mod security;
 mod settings;

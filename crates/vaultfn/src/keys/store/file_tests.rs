@@ -27,6 +27,7 @@ fn files_and_directory_are_private() {
     assert_eq!(mode(store.dir()), 0o700);
     assert_eq!(mode(&store.dir().join("host.json")), 0o600);
     assert_eq!(mode(&store.dir().join("f.json")), 0o600);
+    assert_eq!(mode(&store.dir().join(".lock")), 0o600);
     let leftovers: Vec<_> = std::fs::read_dir(store.dir())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())

@@ -171,3 +171,68 @@ fn function_files_are_named_in_lower_case() {
     let key = store.get(KeyScope::Function("CONFIGCHECK"), "K").unwrap().unwrap();
     assert_eq!(value(&key), "value-1");
 }
+
+/// Two stores on one directory stand for two processes: each has its own in-process lock, so only
+/// the directory's file lock keeps one from writing over a key the other just saved.
+#[test]
+fn stores_sharing_a_directory_never_lose_each_others_keys() {
+    let (_dir, first) = store();
+    let second = KeyStore::open(first.dir()).unwrap();
+    let scope = KeyScope::Function("shared");
+    first.list(scope).unwrap();
+    std::thread::scope(|threads| {
+        for worker in 0..8 {
+            let store = if worker % 2 == 0 { &first } else { &second };
+            threads.spawn(move || {
+                for i in 0..5 {
+                    let outcome = store.put(scope, &format!("k{worker}-{i}"), "some-key-value".into()).unwrap();
+                    assert_eq!(outcome, Outcome::Created);
+                }
+            });
+        }
+    });
+    let names: Vec<_> = first.list(scope).unwrap().into_iter().map(|k| k.name).collect();
+    assert_eq!(names.len(), 41, "{names:?}");
+    for worker in 0..8 {
+        for i in 0..5 {
+            assert!(names.contains(&format!("k{worker}-{i}")), "k{worker}-{i} lost: {names:?}");
+        }
+    }
+}
+
+#[test]
+fn a_write_waits_while_another_process_holds_the_directory_lock() {
+    let (_dir, store) = store();
+    store.list(KeyScope::HostFunction).unwrap();
+    let other = std::fs::OpenOptions::new().read(true).write(true).open(store.dir().join(".lock")).unwrap();
+    other.lock().unwrap();
+    std::thread::scope(|threads| {
+        let writer = threads.spawn(|| store.put(KeyScope::HostFunction, "late", "a-key-value".into()).unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert!(!writer.is_finished(), "the write went ahead under another holder's lock");
+        assert!(!json(store.dir(), "host.json").to_string().contains("late"));
+        other.unlock().unwrap();
+        assert_eq!(writer.join().unwrap(), Outcome::Created);
+    });
+    assert!(store.get(KeyScope::HostFunction, "late").unwrap().is_some());
+}
+
+#[test]
+fn read_master_reads_and_never_creates() {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("secrets");
+    assert!(KeyStore::read_master(&secrets).unwrap().is_none());
+    assert!(!secrets.exists(), "reading created the directory");
+
+    let store = KeyStore::open(&secrets).unwrap();
+    let master = store.master().unwrap();
+    let read = KeyStore::read_master(&secrets).unwrap().unwrap();
+    assert_eq!(read.expose_secret(), master.expose_secret());
+
+    fs_write(&secrets, "host.json", b"");
+    assert!(KeyStore::read_master(&secrets).unwrap().is_none());
+    assert!(std::fs::read(secrets.join("host.json")).unwrap().is_empty(), "reading rewrote the file");
+    fs_write(&secrets, "host.json", b"{\"masterKey\": \"not-an-object-secret\"}");
+    let err = KeyStore::read_master(&secrets).unwrap_err().to_string();
+    assert!(!err.contains("not-an-object-secret"), "{err}");
+}

@@ -5,7 +5,11 @@
 //! Errors describe what is wrong without quoting the input: an unparseable reference is still a
 //! setting's value, and no part of a value leaves the process.
 
+mod lint;
+
 use serde::Serialize;
+
+pub use lint::{Lint, lint, lint_all};
 
 pub const PREFIX: &str = "@Microsoft.KeyVault(";
 
@@ -187,5 +191,4 @@ pub fn is_secret_name(name: &str) -> bool {
 }
 
 #[cfg(test)]
-#[path = "reference_tests.rs"]
 mod tests;

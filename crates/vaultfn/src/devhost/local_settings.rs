@@ -11,13 +11,14 @@ use secrecy::SecretString;
 use serde_json::Value;
 
 use vaultfn_handler::reference::{self, KeyVaultReference};
+use vaultfn_handler::vault::config::TEST_SETTINGS;
 
 pub const SETTINGS_FILE: &str = "local.settings.json";
 pub const EXAMPLE_FILE: &str = "local.settings.json.example";
 pub const WORKER_RUNTIME: &str = "FUNCTIONS_WORKER_RUNTIME";
 
 #[derive(Debug, thiserror::Error)]
-pub enum SettingsError {
+pub enum LocalSettingsError {
     #[error("{}: {source}", .path.display())]
     Read {
         path: PathBuf,
@@ -54,7 +55,7 @@ impl std::fmt::Debug for LocalSettings {
 impl LocalSettings {
     /// Reads `settings` (relative to the script root unless absolute), falling back to the example
     /// file next to it when it does not exist.
-    pub fn load(script_root: &Path, settings: &Path) -> Result<Self, SettingsError> {
+    pub fn load(script_root: &Path, settings: &Path) -> Result<Self, LocalSettingsError> {
         let path = script_root.join(settings);
         let mut notices = Vec::new();
         let chosen = if path.is_file() {
@@ -84,14 +85,23 @@ impl LocalSettings {
     }
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, SettingsError> {
-    std::fs::read(path).map_err(|source| SettingsError::Read { path: path.to_owned(), source })
+/// Why a test setting in a settings file is ignored: the file comes with the repository, and these
+/// settings decide where the developer's Key Vault token goes and which certificates are trusted.
+pub fn ignored_test_setting(path: &Path, setting: &str) -> String {
+    format!(
+        "{}: {setting} is a test setting and is ignored in a settings file (a cloned repository must not choose where tokens go); set it in your shell's environment instead",
+        path.display()
+    )
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, LocalSettingsError> {
+    std::fs::read(path).map_err(|source| LocalSettingsError::Read { path: path.to_owned(), source })
 }
 
 /// Parses the file without echoing any of it: a JSON error reports its position only.
-fn parse(path: &Path, bytes: &[u8]) -> Result<LocalSettings, SettingsError> {
-    let invalid = |what: &str| SettingsError::Invalid { path: path.to_owned(), what: what.to_owned() };
-    let json: Value = serde_json::from_slice(bytes).map_err(|e| SettingsError::Json {
+fn parse(path: &Path, bytes: &[u8]) -> Result<LocalSettings, LocalSettingsError> {
+    let invalid = |what: &str| LocalSettingsError::Invalid { path: path.to_owned(), what: what.to_owned() };
+    let json: Value = serde_json::from_slice(bytes).map_err(|e| LocalSettingsError::Json {
         path: path.to_owned(),
         line: e.line(),
         column: e.column(),
@@ -114,6 +124,11 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<LocalSettings, SettingsError> {
                 _ => return Err(invalid(&format!("Values.{name} must be a string"))),
             };
             values.insert(name.clone(), text);
+        }
+    }
+    for setting in TEST_SETTINGS {
+        if values.remove(*setting).is_some() {
+            notices.push(ignored_test_setting(path, setting));
         }
     }
     match values.get(WORKER_RUNTIME).map(String::as_str) {
