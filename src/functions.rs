@@ -63,3 +63,29 @@ pub const FUNCTIONS: &[Function] = &[
 pub fn by_name(name: &str) -> Option<&'static Function> {
     FUNCTIONS.iter().find(|f| f.name.eq_ignore_ascii_case(name))
 }
+
+/// What starts a function that is not an HTTP trigger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TriggerKind {
+    EventGridTrigger,
+    TimerTrigger,
+}
+
+/// A function the host invokes in payload mode with its trigger's data under `binding`.
+#[derive(Debug, Clone, Copy)]
+pub struct Triggered {
+    pub name: &'static str,
+    /// The trigger binding's name: the key of its data in the payload's `Data`.
+    pub binding: &'static str,
+    pub kind: TriggerKind,
+}
+
+pub const TRIGGERED: &[Triggered] = &[
+    Triggered { name: "secret-events", binding: "event", kind: TriggerKind::EventGridTrigger },
+    Triggered { name: "secret-expiry-scan", binding: "timer", kind: TriggerKind::TimerTrigger },
+];
+
+pub fn triggered_by_name(name: &str) -> Option<&'static Triggered> {
+    TRIGGERED.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+}

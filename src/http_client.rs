@@ -1,7 +1,11 @@
 //! Where every outgoing HTTP client of the process starts: rustls with the ring provider,
 //! installed once, and no redirects (a redirect could carry a bearer token or a key elsewhere).
 
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Once;
+
+use crate::config_error::{ConfigError, bad};
 
 /// A client builder on the process's TLS provider; redirects are never followed.
 pub fn builder() -> reqwest::ClientBuilder {
@@ -22,4 +26,66 @@ pub fn install_crypto_provider() {
         // Another provider installed first is as good: only having none is an error.
         let _ = rustls::crypto::ring::default_provider().install_default();
     });
+}
+
+/// Where the app's HTTPS clients may be pointed at test doubles: an extra CA to trust and host
+/// names pinned to addresses. Read from the test settings only (see `vault::config::TEST_SETTINGS`).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// A PEM file of extra roots to trust besides the system ones (a local emulator's CA).
+    pub ca_file: Option<PathBuf>,
+    /// Host names pinned to addresses, for emulators on names that do not resolve.
+    pub resolve: Vec<(String, SocketAddr)>,
+}
+
+impl Overrides {
+    /// From `KEY_VAULT_CA_FILE` and `VAULTFN_TEST_RESOLVE` (`host=ip:port[,host=ip:port]`).
+    pub fn new(ca_file: Option<&str>, resolve: Option<&str>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            ca_file: ca_file.map(PathBuf::from),
+            resolve: resolve.map(parse_resolve).transpose()?.unwrap_or_default(),
+        })
+    }
+
+    /// [`builder`] with the extra CA merged into the system roots (verification itself is never
+    /// relaxed) and the pins applied.
+    pub fn builder(&self) -> Result<reqwest::ClientBuilder, ConfigError> {
+        let mut builder = builder();
+        if let Some(path) = &self.ca_file {
+            let ca_err = |reason: &str| bad("KEY_VAULT_CA_FILE", reason);
+            let pem = std::fs::read(path).map_err(|_| ca_err("cannot read the file"))?;
+            let certs =
+                reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| ca_err("is not a PEM certificate bundle"))?;
+            if certs.is_empty() {
+                return Err(ca_err("contains no PEM certificate"));
+            }
+            builder = builder.tls_certs_merge(certs);
+        }
+        for (host, addr) in &self.resolve {
+            builder = builder.resolve(host, *addr);
+        }
+        Ok(builder)
+    }
+}
+
+/// `host=ip:port[,host=ip:port]`; the port is used when the URL names none.
+fn parse_resolve(raw: &str) -> Result<Vec<(String, SocketAddr)>, ConfigError> {
+    const SETTING: &str = "VAULTFN_TEST_RESOLVE";
+    raw.split(',')
+        .map(str::trim)
+        .filter(|pin| !pin.is_empty())
+        .map(|pin| {
+            let (host, addr) = pin.split_once('=').ok_or_else(|| bad(SETTING, "each entry must be host=ip:port"))?;
+            let host = host.trim().to_ascii_lowercase();
+            if host.is_empty() || !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') {
+                return Err(bad(SETTING, "each entry must start with a DNS host name"));
+            }
+            let addr = addr.trim();
+            let addr = addr
+                .parse::<SocketAddr>()
+                .or_else(|_| addr.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 0)))
+                .map_err(|_| bad(SETTING, "each address must be ip:port or ip"))?;
+            Ok((host, addr))
+        })
+        .collect()
 }

@@ -16,8 +16,10 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 use crate::{
-    error::ApiError,
     functions::{self, MAX_BODY_BYTES},
+    problem::ApiError,
+    state::SharedState,
+    triggers,
 };
 
 /// The name of the trigger binding in every function.json (`Data` key) and of the output binding
@@ -71,9 +73,20 @@ pub struct HttpResponseData {
 
 pub async fn invoke(
     functions: Router,
+    state: SharedState,
     Path(name): Path<String>,
     body: Bytes,
 ) -> Result<Json<InvocationResponse>, ApiError> {
+    if let Some(triggered) = functions::triggered_by_name(&name) {
+        tracing::Span::current().record("function", triggered.name);
+        let data = trigger_data(&body, triggered.binding)?;
+        let outcome = triggers::run(&state, triggered, &data).await?;
+        return Ok(Json(InvocationResponse {
+            outputs: BTreeMap::new(),
+            logs: outcome.logs,
+            return_value: outcome.return_value,
+        }));
+    }
     let function = functions::by_name(&name).ok_or_else(|| ApiError::RouteNotFound(format!("function {name}")))?;
     tracing::Span::current().record("function", function.name);
     let payload = parse(&body)?;
@@ -92,6 +105,27 @@ pub async fn invoke(
         logs: vec![format!("{} answered {status}", function.name)],
         return_value: None,
     }))
+}
+
+/// A non-HTTP trigger's data: `Data.{binding}`, as an object or a JSON string holding one (the
+/// host sends both).
+pub fn trigger_data(body: &[u8], binding: &str) -> Result<Value, ApiError> {
+    let payload: Value = serde_json::from_slice(body).map_err(|e| {
+        ApiError::InvalidPayload(format!("it is not valid JSON (line {} column {})", e.line(), e.column()))
+    })?;
+    let data = payload
+        .get("Data")
+        .and_then(Value::as_object)
+        .ok_or_else(|| ApiError::InvalidPayload("it has no Data object".into()))?;
+    let value = data
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(binding))
+        .map(|(_, v)| v.clone())
+        .ok_or_else(|| ApiError::InvalidPayload(format!("Data has no \"{binding}\" binding")))?;
+    Ok(match value {
+        Value::String(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        other => other,
+    })
 }
 
 /// Parses a payload, describing what is wrong without echoing any of it (headers carry keys).

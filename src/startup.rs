@@ -7,8 +7,8 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::{net::TcpListener, task::JoinSet};
 
 use crate::{
-    routes::{self, AppState},
     settings::Config,
+    {routes, state::AppState},
 };
 
 /// How long in-flight requests may run after a stop signal before the process exits anyway.

@@ -2,6 +2,7 @@
 //! the captures are shared by every module, and start once.
 
 mod api;
+mod architecture;
 mod faults;
 mod hostile;
 mod infra;

@@ -6,7 +6,7 @@ use axum::{
 };
 use serde::Serialize;
 
-use super::SharedState;
+use crate::state::SharedState;
 
 #[derive(Serialize)]
 pub struct Health {

@@ -7,8 +7,6 @@ mod health;
 mod secrets;
 mod trace;
 
-use std::{sync::Arc, time::Instant};
-
 use axum::{
     Router,
     extract::{MatchedPath, Request},
@@ -18,77 +16,9 @@ use axum::{
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::{
-    error::ApiError,
-    functions::MAX_BODY_BYTES,
-    invocation,
-    settings::Config,
-    settings::classify::KeyVaultInfo,
-    vault::{BackendConfig, BackendKind, VaultService},
-};
+use crate::{functions::MAX_BODY_BYTES, invocation, problem::ApiError, state::SharedState};
 
 pub const INVOCATION_ID_HEADER: &str = "x-azure-functions-invocationid";
-
-pub struct AppState {
-    pub config: Config,
-    pub started: Instant,
-    /// One per process: one client, one cache, warmed at start.
-    pub vault: Option<VaultService>,
-    /// The shallow config-check answer: settings are read once, so it is computed once.
-    pub config_check: config_check::Prepared,
-}
-
-impl AppState {
-    /// Builds the secret backend (and starts warming it); must run inside the Tokio runtime.
-    pub fn new(config: Config) -> Self {
-        let vault = match &config.vault {
-            Ok(Some(cfg)) => match VaultService::from_config(cfg) {
-                Ok(service) => Some(service),
-                Err(e) => {
-                    tracing::error!(error = %e, "secret backend unavailable");
-                    None
-                }
-            },
-            Ok(None) => None,
-            Err(e) => {
-                tracing::error!(error = %e, "vault settings invalid");
-                None
-            }
-        };
-        let mut state = Self { config, started: Instant::now(), vault, config_check: Default::default() };
-        state.config_check = config_check::Prepared::new(&state);
-        state
-    }
-
-    pub fn key_vault_info(&self) -> KeyVaultInfo {
-        let (vault, backend) = match (&self.config.vault, self.vault.as_ref().map(VaultService::kind)) {
-            (Ok(Some(cfg)), Some(kind)) => {
-                let url = match &cfg.backend {
-                    BackendConfig::KeyVault(kv) => Some(kv.url.to_string()),
-                    BackendConfig::DevVault { .. } => None,
-                };
-                let backend = match kind {
-                    BackendKind::KeyVault { .. } => "key-vault",
-                    BackendKind::DevVault => "dev-vault",
-                };
-                (url, Some(backend))
-            }
-            _ => (self.config.plain("KEY_VAULT_URL").map(str::to_owned), None),
-        };
-        KeyVaultInfo { configured: backend.is_some(), vault, backend }
-    }
-
-    /// The secret backend, or the error that explains why there is none.
-    pub fn vault(&self) -> Result<&VaultService, ApiError> {
-        match (&self.vault, &self.config.vault) {
-            (Some(service), _) => Ok(service),
-            (None, Err(e)) => Err(ApiError::VaultSettings(e.clone())),
-            (None, _) => Err(ApiError::Vault(crate::vault::VaultError::NotConfigured)),
-        }
-    }
-}
-
-pub type SharedState = Arc<AppState>;
 
 /// The functions' own routes, as the host forwards them (`/api/{route}`).
 fn function_routes(state: SharedState) -> Router {
@@ -104,10 +34,10 @@ fn function_routes(state: SharedState) -> Router {
 }
 
 pub fn app(state: SharedState) -> Router {
-    let functions = function_routes(state);
+    let functions = function_routes(state.clone());
     let invoke = {
         let functions = functions.clone();
-        move |path, request| invocation::invoke(functions.clone(), path, request)
+        move |path, request| invocation::invoke(functions.clone(), state.clone(), path, request)
     };
     with_layers(Router::new().route("/", get(ready)).route("/{function}", post(invoke)).merge(functions))
 }
@@ -165,11 +95,11 @@ fn normalize_path(mut request: Request) -> Request {
 fn body_too_large_as_problem(response: axum::response::Response) -> axum::response::Response {
     use axum::response::IntoResponse;
     if response.status() != StatusCode::PAYLOAD_TOO_LARGE
-        || response.headers().get(axum::http::header::CONTENT_TYPE).is_some_and(|v| v == crate::error::PROBLEM_JSON)
+        || response.headers().get(axum::http::header::CONTENT_TYPE).is_some_and(|v| v == crate::problem::PROBLEM_JSON)
     {
         return response;
     }
-    crate::error::Problem::new(
+    crate::problem::Problem::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "body-too-large",
         "Payload Too Large",

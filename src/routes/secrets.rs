@@ -8,9 +8,9 @@ use axum::{
 };
 use serde::Serialize;
 
-use super::SharedState;
+use crate::state::SharedState;
 use crate::{
-    error::ApiError,
+    problem::ApiError,
     vault::{CacheStatus, SecretMetadata},
 };
 

@@ -80,7 +80,7 @@ pub struct Report {
 }
 
 /// Something ops should fix that does not, by itself, make the app unhealthy.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Warning {
     /// `config_check_settings`, `platform_references`, `optional_setting_unresolved`, a reference
     /// lint (`secret_uri_without_trailing_slash`, `http_scheme`, `host_not_key_vault`,
@@ -93,6 +93,20 @@ pub struct Warning {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
     pub detail: String,
+    /// `rotation_pending`: the version the platform resolved, the vault's current one, and the
+    /// latest time the platform's 24-hour refetch picks the new one up (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refetch_by: Option<String>,
+}
+
+impl Warning {
+    pub fn new(kind: &'static str, setting: Option<&str>, secret: Option<&str>, detail: String) -> Self {
+        Self { kind, setting: setting.map(str::to_owned), secret: secret.map(str::to_owned), detail, ..Self::default() }
+    }
 }
 
 impl Report {
@@ -122,29 +136,25 @@ pub fn evaluate(config: &Config, key_vault: KeyVaultInfo) -> Report {
     let mut warnings: Vec<Warning> = config
         .expected_errors
         .iter()
-        .map(|detail| Warning { kind: "config_check_settings", setting: None, secret: None, detail: detail.clone() })
+        .map(|detail| Warning::new("config_check_settings", None, None, detail.clone()))
         .collect();
     if let Err(why) = &config.platform {
-        warnings.push(Warning { kind: "platform_references", setting: None, secret: None, detail: why.clone() });
+        warnings.push(Warning::new("platform_references", None, None, why.clone()));
     }
     for optional in settings.iter().filter(|s| s.optional && s.state != State::Resolved) {
-        warnings.push(Warning {
-            kind: "optional_setting_unresolved",
-            setting: Some(optional.name.clone()),
-            secret: optional.secret.clone(),
-            detail: format!(
+        warnings.push(Warning::new(
+            "optional_setting_unresolved",
+            Some(&optional.name),
+            optional.secret.as_deref(),
+            format!(
                 "{} is {} but marked optional in CONFIG_CHECK_SETTINGS, so the app stays healthy.",
                 optional.name,
                 optional.state.as_str()
             ),
-        });
+        ));
     }
-    warnings.extend(reference_lints(config).into_iter().map(|l| Warning {
-        kind: l.kind,
-        setting: Some(l.setting),
-        secret: None,
-        detail: l.detail,
-    }));
+    warnings
+        .extend(reference_lints(config).into_iter().map(|l| Warning::new(l.kind, Some(&l.setting), None, l.detail)));
     let healthy = settings.iter().all(|s| s.optional || s.state == State::Resolved);
     let status = if healthy { Status::Healthy } else { Status::Unhealthy };
     Report { status, settings, key_vault, warnings }
@@ -168,7 +178,13 @@ fn reference_lints(config: &Config) -> Vec<reference::Lint> {
     reference::lint_all(references)
 }
 
-fn classify(config: &Config, name: &str, listed: bool, secret: Option<String>, optional: bool) -> SettingReport {
+pub(crate) fn classify(
+    config: &Config,
+    name: &str,
+    listed: bool,
+    secret: Option<String>,
+    optional: bool,
+) -> SettingReport {
     let platform = config.platform.as_ref().ok().and_then(|p| p.get(name));
     let mut report = SettingReport {
         name: name.to_owned(),

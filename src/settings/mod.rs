@@ -3,15 +3,19 @@
 
 pub mod catalog;
 pub mod classify;
+pub mod deep;
 pub mod platform;
 
 use std::collections::BTreeMap;
 
 use secrecy::SecretString;
 
+use crate::arm::ArmConfig;
 use crate::config_error::ConfigError;
 use crate::reference;
 use crate::vault::VaultConfig;
+
+pub const DEFAULT_REFRESH_DEBOUNCE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Port used when the handler runs outside the Functions host.
 pub const DEFAULT_PORT: u16 = 3000;
@@ -42,6 +46,13 @@ pub struct Config {
     /// Where secret metadata comes from: `Ok(None)` when no vault is configured; an error keeps the
     /// handler up (config-check must still answer) and is reported by the endpoints that need it.
     pub vault: Result<Option<VaultConfig>, ConfigError>,
+    /// Resource Manager and the app's site, for what the platform resolved (deep config-check).
+    pub arm: Result<ArmConfig, ConfigError>,
+    /// `REFRESH_REFERENCES_ON_ROTATION`: a new version of a secret behind a versionless reference
+    /// makes the platform resolve the app's references again.
+    pub refresh_on_rotation: bool,
+    /// `REFRESH_DEBOUNCE_SECONDS`: at most one such refresh per this long.
+    pub refresh_debounce: std::time::Duration,
 }
 
 impl Config {
@@ -52,6 +63,8 @@ impl Config {
     pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
         let vars: std::collections::HashMap<String, String> = vars.into_iter().collect();
         let vault = VaultConfig::from_vars(&vars);
+        let in_azure = vars.get("WEBSITE_INSTANCE_ID").is_some_and(|v| !v.trim().is_empty());
+        let arm = crate::vault::config::test_overrides(&vars, in_azure).and_then(|o| ArmConfig::from_vars(&vars, o));
         let values: BTreeMap<String, SecretString> =
             vars.into_iter().map(|(k, v)| (k, SecretString::from(v))).collect();
         let port = match plain(&values, "FUNCTIONS_CUSTOMHANDLER_PORT") {
@@ -62,7 +75,67 @@ impl Config {
         };
         let (expected, expected_errors) = parse_expected(plain(&values, "CONFIG_CHECK_SETTINGS").unwrap_or_default());
         let platform = platform::parse(plain(&values, platform::VARIABLE));
-        Ok(Self { port, expected, expected_errors, values, platform, vault })
+        let flag = |name: &'static str| match plain(&values, name).map(str::trim) {
+            None => Ok(false),
+            Some(v) if v.eq_ignore_ascii_case("true") || v == "1" => Ok(true),
+            Some(v) if v.eq_ignore_ascii_case("false") || v == "0" => Ok(false),
+            Some(_) => Err(crate::config_error::bad(name, "must be true or false")),
+        };
+        let refresh_on_rotation = flag("REFRESH_REFERENCES_ON_ROTATION")?;
+        let refresh_debounce = match plain(&values, "REFRESH_DEBOUNCE_SECONDS").map(str::trim) {
+            None => DEFAULT_REFRESH_DEBOUNCE,
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (1..=86_400).contains(s))
+                .map(std::time::Duration::from_secs)
+                .ok_or_else(|| {
+                crate::config_error::bad(
+                    "REFRESH_DEBOUNCE_SECONDS",
+                    "must be a whole number of seconds from 1 to 86400",
+                )
+            })?,
+        };
+        Ok(Self {
+            port,
+            expected,
+            expected_errors,
+            values,
+            platform,
+            vault,
+            arm,
+            refresh_on_rotation,
+            refresh_debounce,
+        })
+    }
+
+    /// The settings that reference secret `secret` of vault `vault`, and whether each follows its
+    /// current version: what the platform says (`WEBSITE_KEYVAULT_REFERENCES`), raw references
+    /// among the values, and `SETTING=SecretName` entries of `CONFIG_CHECK_SETTINGS`.
+    pub fn references_to(&self, vault: &str, secret: &str) -> Vec<(String, bool)> {
+        use secrecy::ExposeSecret;
+        let mut found: Vec<(String, bool)> = Vec::new();
+        let mut add = |name: &str, raw: &str| {
+            if let Ok(r) = reference::parse(raw)
+                && r.vault.eq_ignore_ascii_case(vault)
+                && r.secret.eq_ignore_ascii_case(secret)
+                && !found.iter().any(|(n, _)| n == name)
+            {
+                found.push((name.to_owned(), r.version.is_none()));
+            }
+        };
+        if let Ok(platform) = &self.platform {
+            platform.iter().for_each(|(name, entry)| add(name, &entry.raw_reference));
+        }
+        self.values.iter().for_each(|(name, value)| add(name, value.expose_secret()));
+        for entry in &self.expected {
+            if entry.secret.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(secret))
+                && !found.iter().any(|(n, _)| *n == entry.name)
+            {
+                found.push((entry.name.clone(), true));
+            }
+        }
+        found
     }
 
     /// A setting that is configuration, not a secret (ports, names, URLs).

@@ -144,6 +144,11 @@ impl MetadataCache {
         }
     }
 
+    pub async fn evict(&self, name: &str) {
+        self.secrets.entries.invalidate(name).await;
+        self.list.entries.invalidate("").await;
+    }
+
     pub async fn list<Fut>(&self, fetch: impl FnOnce() -> Fut) -> Result<(Vec<SecretMetadata>, CacheStatus), VaultError>
     where
         Fut: Future<Output = Result<Vec<SecretMetadata>, VaultError>>,

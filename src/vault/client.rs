@@ -125,21 +125,7 @@ impl KeyVaultSource {
 
 fn http_client(cfg: &KeyVaultConfig, budget: Duration) -> Result<reqwest::Client, ConfigError> {
     // Key Vault never redirects; the builder follows none, so no token goes elsewhere.
-    let mut builder = crate::http_client::builder().connect_timeout(budget.min(Duration::from_secs(3)));
-    if let Some(path) = &cfg.ca_file {
-        let ca_err = |reason: &str| ConfigError { setting: "KEY_VAULT_CA_FILE", reason: reason.into() };
-        let pem = std::fs::read(path).map_err(|_| ca_err("cannot read the file"))?;
-        let certs =
-            reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| ca_err("is not a PEM certificate bundle"))?;
-        if certs.is_empty() {
-            return Err(ca_err("contains no PEM certificate"));
-        }
-        // Merged with the system roots; verification itself is never relaxed.
-        builder = builder.tls_certs_merge(certs);
-    }
-    for (host, addr) in &cfg.resolve {
-        builder = builder.resolve(host, *addr);
-    }
+    let builder = cfg.overrides.builder()?.connect_timeout(budget.min(Duration::from_secs(3)));
     builder.build().map_err(|_| ConfigError {
         setting: "KEY_VAULT_CA_FILE",
         reason: "the HTTPS client could not be built with these certificates".into(),

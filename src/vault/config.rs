@@ -1,7 +1,6 @@
 //! Typed Key Vault settings, read once from the app settings.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -9,6 +8,7 @@ use url::Url;
 
 use super::credential::CredentialSettings;
 use crate::config_error::{ConfigError, bad};
+use crate::http_client::Overrides;
 use crate::reference::VAULT_DNS_SUFFIXES;
 
 /// Where secret metadata comes from.
@@ -27,10 +27,8 @@ pub struct KeyVaultConfig {
     /// The one token scope the vault's cloud uses. Fixed here, never taken from a challenge: a
     /// server that names another audience must not obtain a token for it.
     pub scope: String,
-    /// A PEM file of extra roots to trust besides the system ones (a local emulator's CA).
-    pub ca_file: Option<PathBuf>,
-    /// Host names pinned to addresses, for emulators on names that do not resolve.
-    pub resolve: Vec<(String, SocketAddr)>,
+    /// Test doubles' CA and pinned addresses, from the test settings.
+    pub overrides: Overrides,
 }
 
 #[derive(Debug, Clone)]
@@ -54,7 +52,7 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 5000;
 pub const DEFAULT_TTL_SECONDS: u64 = 300;
 pub const DEFAULT_WARNING_DAYS: u32 = 30;
 
-pub(crate) fn get<'a>(vars: &'a HashMap<String, String>, key: &str) -> Option<&'a str> {
+fn get<'a>(vars: &'a HashMap<String, String>, key: &str) -> Option<&'a str> {
     vars.get(key).map(|v| v.trim()).filter(|v| !v.is_empty())
 }
 
@@ -83,14 +81,7 @@ impl VaultConfig {
         let timeout_ms = number(vars, "KEY_VAULT_TIMEOUT_MS", DEFAULT_TIMEOUT_MS, 1..=120_000, "milliseconds")?;
         let ttl = number(vars, "SECRET_METADATA_TTL_SECONDS", DEFAULT_TTL_SECONDS, 0..=86_400, "seconds")?;
         let warning = number(vars, "SECRET_EXPIRY_WARNING_DAYS", DEFAULT_WARNING_DAYS, 0..=3650, "days")?;
-        if in_azure && let Some(setting) = TEST_SETTINGS.iter().find(|s| get(vars, s).is_some()) {
-            return Err(bad(
-                setting,
-                "is a test setting and is refused when running in Azure (WEBSITE_INSTANCE_ID is set)",
-            ));
-        }
-        let ca_file = get(vars, "KEY_VAULT_CA_FILE").map(PathBuf::from);
-        let resolve = get(vars, "VAULTFN_TEST_RESOLVE").map(parse_resolve).transpose()?.unwrap_or_default();
+        let overrides = test_overrides(vars, in_azure)?;
         let emulator = match get(vars, EMULATOR_SETTING) {
             None => false,
             Some(v) if v.eq_ignore_ascii_case("true") => true,
@@ -107,7 +98,7 @@ impl VaultConfig {
         let backend = match (get(vars, "KEY_VAULT_URL"), dev_vault) {
             (Some(raw), _) => {
                 let (url, scope) = parse_vault_url(raw, emulator)?;
-                BackendConfig::KeyVault(KeyVaultConfig { url, scope, ca_file, resolve })
+                BackendConfig::KeyVault(KeyVaultConfig { url, scope, overrides })
             }
             (None, Some(path)) => BackendConfig::DevVault { path },
             (None, None) => return Ok(None),
@@ -120,6 +111,18 @@ impl VaultConfig {
             credential,
         }))
     }
+}
+
+/// The test doubles' CA and pins, shared by every HTTPS client of the app; all test settings are
+/// refused in Azure (`in_azure`: `WEBSITE_INSTANCE_ID` is set).
+pub fn test_overrides(vars: &HashMap<String, String>, in_azure: bool) -> Result<Overrides, ConfigError> {
+    if in_azure && let Some(setting) = TEST_SETTINGS.iter().find(|s| get(vars, s).is_some()) {
+        return Err(bad(
+            setting,
+            "is a test setting and is refused when running in Azure (WEBSITE_INSTANCE_ID is set)",
+        ));
+    }
+    Overrides::new(get(vars, "KEY_VAULT_CA_FILE"), get(vars, "VAULTFN_TEST_RESOLVE"))
 }
 
 /// The vault's URL and the token scope of its cloud.
@@ -161,28 +164,6 @@ fn parse_vault_url(raw: &str, emulator: bool) -> Result<(Url, String), ConfigErr
     Ok((url, scope))
 }
 
-/// `host=ip:port[,host=ip:port]`; the port is used when the URL names none.
-fn parse_resolve(raw: &str) -> Result<Vec<(String, SocketAddr)>, ConfigError> {
-    const SETTING: &str = "VAULTFN_TEST_RESOLVE";
-    raw.split(',')
-        .map(str::trim)
-        .filter(|pin| !pin.is_empty())
-        .map(|pin| {
-            let (host, addr) = pin.split_once('=').ok_or_else(|| bad(SETTING, "each entry must be host=ip:port"))?;
-            let host = host.trim().to_ascii_lowercase();
-            if host.is_empty() || !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') {
-                return Err(bad(SETTING, "each entry must start with a DNS host name"));
-            }
-            let addr = addr.trim();
-            let addr = addr
-                .parse::<SocketAddr>()
-                .or_else(|_| addr.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 0)))
-                .map_err(|_| bad(SETTING, "each address must be ip:port or ip"))?;
-            Ok((host, addr))
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,8 +189,8 @@ mod tests {
         assert_eq!(cfg.metadata_ttl, Duration::from_secs(300));
         assert_eq!(cfg.expiry_warning_days, 30);
         let BackendConfig::KeyVault(kv) = cfg.backend else { panic!("expected Key Vault") };
-        assert_eq!(kv.resolve[0], ("kv.vault.azure.net".into(), "127.0.0.1:8443".parse().unwrap()));
-        assert_eq!(kv.resolve[1].1.port(), 0);
+        assert_eq!(kv.overrides.resolve[0], ("kv.vault.azure.net".into(), "127.0.0.1:8443".parse().unwrap()));
+        assert_eq!(kv.overrides.resolve[1].1.port(), 0);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod cache;
 pub mod client;
+pub mod client_certificate;
 pub mod config;
 pub mod credential;
 pub mod devvault;
@@ -139,6 +140,12 @@ impl VaultService {
             Cow::Borrowed(name)
         };
         self.cache.cached_secret(&key, || self.source.secret(name.to_owned())).await
+    }
+
+    /// Forgets what is cached about `name` (a new version was announced), so the next request asks
+    /// Key Vault. The whole list is dropped too: it carries the secret's dates.
+    pub async fn evict(&self, name: &str) {
+        self.cache.evict(&name.to_ascii_lowercase()).await;
     }
 
     /// Every secret's metadata (current versions, so `version` is null), sorted by name.

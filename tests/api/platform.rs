@@ -7,8 +7,8 @@ use std::sync::Arc;
 use axum::{body::Body, http::Request};
 use serde_json::{Value, json};
 use tower::ServiceExt;
-use vaultfn_handler::routes::{self, AppState};
 use vaultfn_handler::settings::Config;
+use vaultfn_handler::{routes, state::AppState};
 
 const VALUE: &str = "CANARY-resolved-platform-value";
 

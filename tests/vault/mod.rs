@@ -3,6 +3,8 @@
 //! protocol.
 
 mod caching;
+mod client_certificate;
 mod faults;
 mod metadata;
+mod rotation;
 mod token_scope;

@@ -6,6 +6,8 @@
 //! Everything runs on a runtime of its own, on a thread that lives as long as the process: test
 //! runtimes end with their test, and Lowkey Vault is killed when the thread that started it exits.
 
+pub mod arm;
+pub mod entra;
 pub mod identity;
 pub mod lowkey;
 pub mod process;
@@ -222,6 +224,36 @@ impl Testbed {
         let mut vars: HashMap<String, String> = self.settings(proxy, &self.identity).into_iter().collect();
         vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         vars
+    }
+
+    /// [`settings`](Self::settings) for a process that calls ARM too: the vault's pin and `arm`'s,
+    /// one CA bundle trusting both, and `AZURE_RESOURCE_MANAGER_URL`.
+    pub fn settings_with_arm(
+        &self,
+        proxy: &Proxy,
+        identity: &IdentityServer,
+        arm: &arm::FakeArm,
+    ) -> Vec<(String, String)> {
+        let bundle = self.dir.join(format!("ca-with-arm-{}.pem", arm.addr.port()));
+        let vault_ca = std::fs::read_to_string(&self.ca_file).expect("read the vault CA");
+        std::fs::write(&bundle, format!("{vault_ca}\n{}", arm.ca_pem)).expect("write the CA bundle");
+        let mut settings = self.settings(proxy, identity);
+        for (name, value) in &mut settings {
+            match name.as_str() {
+                "VAULTFN_TEST_RESOLVE" => *value = format!("{value},{}", arm.pin()),
+                "KEY_VAULT_CA_FILE" => *value = bundle.display().to_string(),
+                _ => {}
+            }
+        }
+        settings.push(("AZURE_RESOURCE_MANAGER_URL".to_owned(), arm.base_url()));
+        settings
+    }
+
+    /// Writes a new version of `name`, as a rotation would (its value carries the canary); the new
+    /// version's id.
+    pub async fn rotate(&self, name: &str) -> Result<String, String> {
+        let value = format!("{}-rotated-{:08x}", self.canary, rand::random::<u32>());
+        self.upstream.put(name, serde_json::json!({ "value": value })).await.map(|(version, _)| version)
     }
 
     /// Whether `text` carries the canary marker or any seeded value.

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::devhost::{
     layout::{self, DEFAULT_ROUTE_PREFIX, FunctionDef, TEMPLATES_DIR},
-    local_settings::{EXAMPLE_FILE, SETTINGS_FILE},
+    local_settings::{ENVIRONMENT_ONLY, EXAMPLE_FILE, SETTINGS_FILE},
     routing::RouteTable,
 };
 use vaultfn_handler::vault::config::TEST_SETTINGS;
@@ -33,7 +33,7 @@ impl std::fmt::Display for Finding {
 
 /// What `check` looked at and what it found.
 #[derive(Debug, Default)]
-pub struct Report {
+pub struct CheckReport {
     pub functions: usize,
     pub settings_file: Option<PathBuf>,
     pub findings: Vec<Finding>,
@@ -41,8 +41,8 @@ pub struct Report {
     pub warnings: Vec<Finding>,
 }
 
-pub fn check(script_root: &Path, settings: Option<&Path>) -> Report {
-    let mut report = Report::default();
+pub fn check(script_root: &Path, settings: Option<&Path>) -> CheckReport {
+    let mut report = CheckReport::default();
     let mut problem = |path: &Path, message: String| report.findings.push(Finding { path: path.to_owned(), message });
 
     let host_path = script_root.join("host.json");
@@ -181,6 +181,14 @@ fn check_settings(
             &path,
             format!(
                 "Values.{setting} is a test setting: `vaultfn start` ignores it in a settings file; set it in the environment"
+            ),
+        );
+    }
+    for setting in ENVIRONMENT_ONLY.iter().filter(|s| values.contains_key(**s)) {
+        problem(
+            &path,
+            format!(
+                "Values.{setting} decides where the credential sends its secret: `vaultfn start` ignores it in a settings file; set it in the environment"
             ),
         );
     }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::devhost::start::{StartOptions, run};
-use crate::{bench, check, keys, package, token};
+use crate::{bench, check, keys, package, references, token};
 
 #[derive(Debug, Parser)]
 #[command(name = "vaultfn", version, about = "Run and manage the vaultfn Azure Functions app")]
@@ -23,6 +23,9 @@ pub enum Command {
     Start(StartArgs),
     /// List, show, create, set and delete function keys through the admin API.
     Keys(keys::cli::KeysArgs),
+    /// What the platform resolved for each Key Vault reference of a deployed app (over Resource
+    /// Manager), against the vault's current version; `refresh` makes it resolve them again.
+    References(references::ReferencesArgs),
     /// Build the deploy package: dist/app/ as the host expects it and dist/app.zip.
     Package(package::PackageArgs),
     /// Validate host.json, every function.json and the local settings; one line per problem.
@@ -71,6 +74,7 @@ pub async fn main(cli: Cli) -> ExitCode {
         }
         Command::Keys(args) => keys::cli::run(args).await,
         Command::Package(args) => package::run(args),
+        Command::References(args) => references::run(args).await,
         Command::Check(args) => check::run(args),
         Command::Token(args) => token::token(args).await,
         Command::Whoami(args) => token::whoami(args).await,

@@ -13,7 +13,7 @@ use super::DevHost;
 use super::path::RequestPath;
 use super::supervisor::HandlerState;
 use crate::keys::{AuthLevel, KeyError, KeyScope, MASTER_KEY_NAME, NamedKey, Outcome};
-use vaultfn_handler::error::Problem;
+use vaultfn_handler::problem::Problem;
 
 /// The request as the admin API sees it; the body is read only once route and key are accepted.
 pub struct AdminRequest<'a> {
@@ -42,7 +42,7 @@ pub async fn handle(host: &DevHost, req: AdminRequest<'_>) -> Response {
     let Some(route) = route(req.method, req.path.decoded()) else {
         return not_found(path);
     };
-    if !matches!(route, Route::Ping) && host.grant(req.headers, req.query, None) != Some(AuthLevel::Admin) {
+    if !matches!(route, Route::Ping) && host.grant(req.headers, req.query, None).await != Some(AuthLevel::Admin) {
         return StatusCode::UNAUTHORIZED.into_response();
     }
     let self_link = host.self_link(req.headers, path);
@@ -51,7 +51,7 @@ pub async fn handle(host: &DevHost, req: AdminRequest<'_>) -> Response {
         Route::Status => Json(status(host)).into_response(),
         Route::List(scope) => {
             let Some(scope) = resolve(host, scope) else { return not_found(path) };
-            match host.keys.list(scope.as_key_scope()) {
+            match host.keys.list(scope.as_key_scope()).await {
                 Ok(keys) => {
                     Json(json!({"keys": keys.iter().map(key_json).collect::<Vec<_>>(), "links": links(&self_link)}))
                         .into_response()
@@ -105,6 +105,12 @@ async fn key_operation(
     self_link: &str,
 ) -> Response {
     let path = req.path.wire();
+    // Read (within its limits) only now that route, key and name are accepted; whatever the
+    // method, so that the connection can be kept alive.
+    let request_body = match super::read_body(req.body, req.headers).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
     let is_master = name.eq_ignore_ascii_case(MASTER_KEY_NAME);
     let host_scope = scope.0.is_none();
     let store = &host.keys;
@@ -123,30 +129,26 @@ async fn key_operation(
         }
     };
     match *req.method {
-        Method::GET => match store.get(key_scope, name) {
+        Method::GET => match store.get(key_scope, name).await {
             Ok(Some(key)) => Json(json!({"name": name, "value": key.value.expose_secret(), "links": links(self_link)}))
                 .into_response(),
             Ok(None) => not_found(path),
             Err(e) => key_error(e, path),
         },
-        Method::POST => match store.generate(key_scope, name) {
+        Method::POST => match store.generate(key_scope, name).await {
             // The host answers 201 for a regenerated master key although it existed.
             Ok((_, key)) if is_master && host_scope => written(Outcome::Created, &key.value),
             Ok((outcome, key)) => written(outcome, &key.value),
             Err(e) => key_error(e, path),
         },
         Method::PUT => {
-            let body = match super::read_body(req.body, req.headers).await {
-                Ok(body) => body,
-                Err(refused) => return refused,
-            };
-            let value = serde_json::from_slice::<Value>(&body)
+            let value = serde_json::from_slice::<Value>(&request_body)
                 .ok()
                 .and_then(|b| ["value", "Value"].iter().find_map(|k| b.get(*k)?.as_str().map(str::to_owned)));
             let Some(value) = value.map(SecretString::from) else {
                 return bad_request("Invalid key value");
             };
-            match store.put(key_scope, name, value.clone()) {
+            match store.put(key_scope, name, value.clone()).await {
                 Ok(outcome) => written(outcome, &value),
                 Err(e) => key_error(e, path),
             }
@@ -155,7 +157,7 @@ async fn key_operation(
             if is_master {
                 return bad_request("Cannot delete System Key.");
             }
-            match store.delete(key_scope, name) {
+            match store.delete(key_scope, name).await {
                 Ok(()) => StatusCode::NO_CONTENT.into_response(),
                 Err(e) => key_error(e, path),
             }
@@ -229,7 +231,7 @@ fn status(host: &DevHost) -> Value {
 }
 
 fn not_found(path: &str) -> Response {
-    vaultfn_handler::error::ApiError::RouteNotFound(path.to_owned()).into_response()
+    vaultfn_handler::problem::ApiError::RouteNotFound(path.to_owned()).into_response()
 }
 
 fn bad_request(detail: &str) -> Response {

@@ -94,6 +94,20 @@ pub fn ignored_test_setting(path: &Path, setting: &str) -> String {
     )
 }
 
+/// Settings that are no test settings yet are read from the process environment only: the handler's
+/// environment is the developer's with `Values` laid over it, so a file setting one of these would
+/// send the developer's credential (a client secret, a certificate's assertion) to a host the
+/// file names.
+pub const ENVIRONMENT_ONLY: &[&str] = &["AZURE_AUTHORITY_HOST"];
+
+/// Why an [`ENVIRONMENT_ONLY`] setting in a settings file is ignored.
+pub fn ignored_environment_setting(path: &Path, setting: &str) -> String {
+    format!(
+        "{}: {setting} decides where the credential sends its secret and is ignored in a settings file (a cloned repository must not choose where tokens go); set it in your shell's environment instead",
+        path.display()
+    )
+}
+
 fn read(path: &Path) -> Result<Vec<u8>, LocalSettingsError> {
     std::fs::read(path).map_err(|source| LocalSettingsError::Read { path: path.to_owned(), source })
 }
@@ -129,6 +143,11 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<LocalSettings, LocalSettingsError>
     for setting in TEST_SETTINGS {
         if values.remove(*setting).is_some() {
             notices.push(ignored_test_setting(path, setting));
+        }
+    }
+    for setting in ENVIRONMENT_ONLY {
+        if values.remove(*setting).is_some() {
+            notices.push(ignored_environment_setting(path, setting));
         }
     }
     match values.get(WORKER_RUNTIME).map(String::as_str) {
@@ -204,6 +223,19 @@ mod tests {
         assert!(err.to_string().contains("custom"));
         let defaulted = parse(Path::new("x.json"), br#"{"Values":{}}"#).unwrap();
         assert_eq!(defaulted.values[WORKER_RUNTIME], "custom");
+    }
+
+    #[test]
+    fn a_settings_file_cannot_choose_the_authority() {
+        let s = parse(
+            Path::new("x.json"),
+            br#"{"Values":{"AZURE_AUTHORITY_HOST":"https://login.evil.example","AZURE_TENANT_ID":"t","KEY_VAULT_CA_FILE":"/ca.pem"}}"#,
+        )
+        .unwrap();
+        assert!(!s.values.contains_key("AZURE_AUTHORITY_HOST") && !s.values.contains_key("KEY_VAULT_CA_FILE"));
+        assert_eq!(s.values["AZURE_TENANT_ID"], "t", "the app's own credential settings stay");
+        let notice = s.notices.iter().find(|n| n.contains("AZURE_AUTHORITY_HOST")).expect("a notice");
+        assert!(notice.contains("ignored in a settings file") && !notice.contains("evil"), "{notice}");
     }
 
     #[test]

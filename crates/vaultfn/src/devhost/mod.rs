@@ -3,12 +3,13 @@
 //! process supervised and requests forwarded to it (or invoked in payload mode).
 
 pub mod admin;
+pub mod azurite;
 pub mod constraint;
 pub mod forward;
 pub mod layout;
 pub mod local_settings;
 pub mod path;
-pub mod references;
+pub mod resolve;
 pub mod routing;
 pub mod start;
 pub mod supervisor;
@@ -21,7 +22,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use futures::StreamExt as _;
 use tokio::sync::watch;
-use vaultfn_handler::error::Problem;
+use vaultfn_handler::problem::Problem;
 
 use crate::keys::{self, AuthLevel, KeyStore};
 use forward::{Forwarder, Incoming};
@@ -64,12 +65,12 @@ pub struct DevHost {
 impl DevHost {
     /// The level the request's key grants: master → Admin, system → System, host or the
     /// function's own key → Function. With `--no-auth` everyone is Admin, as in Core Tools.
-    pub fn grant(&self, headers: &HeaderMap, query: Option<&str>, function: Option<&str>) -> Option<AuthLevel> {
+    pub async fn grant(&self, headers: &HeaderMap, query: Option<&str>, function: Option<&str>) -> Option<AuthLevel> {
         if self.no_auth {
             return Some(AuthLevel::Admin);
         }
         let presented = keys::presented_key(headers, query)?;
-        let snapshot = match self.keys.snapshot(function) {
+        let snapshot = match self.keys.snapshot(function).await {
             Ok(snapshot) => snapshot,
             Err(e) => {
                 eprintln!("Key store error: {e}");
@@ -122,7 +123,7 @@ async fn dispatch(State(host): State<std::sync::Arc<DevHost>>, request: Request)
         return route_not_found(&parts.method, &path);
     };
     let function = &host.layout.functions[matched.function];
-    let granted = host.grant(&parts.headers, query, Some(&function.name));
+    let granted = host.grant(&parts.headers, query, Some(&function.name)).await;
     let response = if !keys::authorized(function.auth_level, granted) {
         // An empty 401, as the host sends.
         StatusCode::UNAUTHORIZED.into_response()
@@ -168,7 +169,7 @@ async fn dispatch(State(host): State<std::sync::Arc<DevHost>>, request: Request)
 }
 
 fn route_not_found(method: &axum::http::Method, path: &path::RequestPath) -> Response {
-    vaultfn_handler::error::ApiError::RouteNotFound(format!("{method} {}", path.wire())).into_response()
+    vaultfn_handler::problem::ApiError::RouteNotFound(format!("{method} {}", path.wire())).into_response()
 }
 
 fn problem(status: StatusCode, slug: &str, title: &str, detail: String) -> Response {

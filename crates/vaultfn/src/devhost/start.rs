@@ -7,13 +7,16 @@ use std::time::Instant;
 
 use tokio::net::TcpListener;
 
+use super::azurite::{self, Azurite};
 use super::layout::AppLayout;
 use super::local_settings::{LocalSettings, resolve_references};
-use super::references;
+use super::resolve;
 use super::routing::RouteTable;
 use super::supervisor::{HandlerCommand, HandlerState, Supervisor, resolve_executable};
 use super::{DEFAULT_PORT, DevHost, forward::Forwarder};
-use crate::keys::{AuthLevel, DEFAULT_KEY_NAME, KeyScope, KeyStore, StoreIdentity};
+use crate::keys::store::blob_rest::DEV_BLOB_PORT;
+use crate::keys::store::settings::{BlobStorage, HOST_ID, derived_host_id};
+use crate::keys::{AuthLevel, DEFAULT_KEY_NAME, KeyScope, KeyStorage, KeyStore, StorageKind, StoreIdentity};
 
 /// Where keys live unless `FUNCTIONS_SECRETS_PATH` says otherwise (git-ignored).
 pub const LOCAL_SECRETS_DIR: &str = ".vaultfn/secrets";
@@ -51,24 +54,35 @@ pub async fn run(options: StartOptions) -> Result<(), String> {
     for notice in &settings.notices {
         println!("{notice}");
     }
-    let dev_vault = references::dev_vault_path(&root, &settings.values);
-    let reader = references::reader(&settings.values, dev_vault.as_deref());
+    let dev_vault = resolve::dev_vault_path(&root, &settings.values);
+    let reader = resolve::reader(&settings.values, dev_vault.as_deref());
     for failure in resolve_references(&mut settings.values, reader.as_ref()).await {
         eprintln!(
             "Setting {}: Key Vault reference not resolved: {}. The handler gets the raw reference, as in Azure.",
             failure.setting, failure.reason
         );
     }
+    let computer_name = hostname();
+    let storage = KeyStorage::from_settings(&root, &settings.values, &computer_name)
+        .map_err(|e| format!("refusing to start: the key store settings: {e}"))?;
     let port = options.port.or(settings.local_http_port).unwrap_or(DEFAULT_PORT);
     let listener = TcpListener::bind(("127.0.0.1", port))
         .await
         .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e} (choose another with --port)"))?;
+    let azurite = match &storage {
+        KeyStorage::Blob(blob) => start_blob_storage(&root, blob).await?,
+        _ => None,
+    };
     let identity = StoreIdentity { host_name: Some(format!("localhost:{port}")), ..StoreIdentity::default() };
-    let keys = KeyStore::open_with(secrets_dir(&root, Some(&settings.values)), identity)
-        .map_err(|e| format!("cannot open the key store: {e}"))?;
-    // Like the host, create the key files at start, so the master key exists for `vaultfn keys`.
+    let keys = KeyStore::open(&storage, identity).await.map_err(|e| format!("cannot open the key store: {e}"))?;
+    // Like the host, create the keys at start, so the master key exists for `vaultfn keys`.
     keys.snapshot(layout.functions.iter().map(|f| f.name.as_str()))
+        .await
         .map_err(|e| format!("cannot read the key store: {e}"))?;
+    let host_id = match &storage {
+        KeyStorage::Blob(blob) => blob.host_id.clone(),
+        _ => derived_host_id(&computer_name),
+    };
 
     let executable = resolve_executable(&layout.host.handler, &root);
     let disabled = layout
@@ -79,7 +93,7 @@ pub async fn run(options: StartOptions) -> Result<(), String> {
         .collect();
     let homepage_disabled = settings.values.get("AzureWebJobsDisableHomepage").is_some_and(|v| is_true(v));
     if let Some(path) = &dev_vault {
-        settings.values.insert(references::DEV_VAULT_SETTING.to_owned(), path.display().to_string());
+        settings.values.insert(resolve::DEV_VAULT_SETTING.to_owned(), path.display().to_string());
     }
     let command = HandlerCommand {
         program: executable,
@@ -89,7 +103,6 @@ pub async fn run(options: StartOptions) -> Result<(), String> {
         environment: settings.values.clone(),
     };
     let (supervisor, state) = Supervisor::new(command);
-    let computer_name = hostname();
     let host = Arc::new(DevHost {
         routes,
         keys,
@@ -99,12 +112,7 @@ pub async fn run(options: StartOptions) -> Result<(), String> {
         handler_state: state.clone(),
         disabled,
         homepage_disabled,
-        host_id: computer_name
-            .to_ascii_lowercase()
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-            .take(32)
-            .collect(),
+        host_id,
         instance_id: super::new_guid().replace('-', ""),
         computer_name,
         started: Instant::now(),
@@ -124,7 +132,34 @@ pub async fn run(options: StartOptions) -> Result<(), String> {
     let result = supervisor.run(vaultfn_handler::startup::stop_signal()).await;
     let _ = stop_server.send(());
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
+    if let Some(azurite) = azurite {
+        azurite.stop().await;
+    }
     result
+}
+
+/// Says where the blob store keeps the keys and, for `UseDevelopmentStorage=true` with nothing on
+/// Azurite's port, starts Azurite (stopped again when the host stops).
+async fn start_blob_storage(root: &Path, blob: &BlobStorage) -> Result<Option<Azurite>, String> {
+    let chosen = if blob.host_id_from_setting {
+        format!("from {HOST_ID}")
+    } else {
+        format!("from this machine's name; set {HOST_ID} to choose another")
+    };
+    println!("Keys in blob container azure-webjobs-secrets under host id {} ({chosen})", blob.host_id);
+    if !blob.development || azurite::listening(DEV_BLOB_PORT).await {
+        return Ok(None);
+    }
+    let Some(program) = azurite::find(root) else {
+        return Err(format!(
+            "AzureWebJobsStorage: UseDevelopmentStorage=true needs Azurite on 127.0.0.1:{DEV_BLOB_PORT}, where nothing \
+             listens, and {} is not installed (scripts/install-tools installs it into .tools/, or npm install -g azurite)",
+            azurite::PROGRAM
+        ));
+    };
+    let azurite = Azurite::start(&program, DEV_BLOB_PORT).await.map_err(|e| format!("AzureWebJobsStorage: {e}"))?;
+    println!("Started Azurite ({}) on 127.0.0.1:{DEV_BLOB_PORT}; it stops with this host", program.display());
+    Ok(Some(azurite))
 }
 
 fn is_true(value: &str) -> bool {
@@ -166,13 +201,16 @@ async fn announce_when_ready(host: Arc<DevHost>, mut state: tokio::sync::watch::
         }
         match function.auth_level {
             AuthLevel::Function => {
-                if let Ok(Some(key)) = host.keys.get(KeyScope::Function(&function.name), DEFAULT_KEY_NAME) {
+                if let Ok(Some(key)) = host.keys.get(KeyScope::Function(&function.name), DEFAULT_KEY_NAME).await {
                     use secrecy::ExposeSecret as _;
                     println!("            curl -H \"x-functions-key: {}\" {url}", key.value.expose_secret());
                 }
             }
-            AuthLevel::Admin | AuthLevel::System => {
+            AuthLevel::Admin | AuthLevel::System if host.keys.kind() == StorageKind::Files => {
                 println!("            needs the master key: vaultfn keys show _master --host-scope systemkeys");
+            }
+            AuthLevel::Admin | AuthLevel::System => {
+                println!("            needs the master key (kept in the {} key store)", host.keys.kind());
             }
             AuthLevel::Anonymous => {}
         }
@@ -180,7 +218,6 @@ async fn announce_when_ready(host: Arc<DevHost>, mut state: tokio::sync::watch::
     if !host.layout.skipped.is_empty() {
         println!("\nNot run locally (no HTTP trigger): {}", host.layout.skipped.join(", "));
     }
-    let keys_dir = host.keys.dir().display().to_string();
     let auth = if host.no_auth { "keys NOT enforced (--no-auth)" } else { "keys enforced" };
-    println!("\nListening on {base} ({auth}; key files in {keys_dir}). Ctrl-C stops.\n");
+    println!("\nListening on {base} ({auth}; {}). Ctrl-C stops.\n", host.keys.location());
 }

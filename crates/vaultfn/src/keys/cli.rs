@@ -19,8 +19,10 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::Value;
 use url::{Host, Url};
 
+use crate::devhost::local_settings::{LocalSettings, SETTINGS_FILE};
 use crate::devhost::start::secrets_dir;
-use crate::keys::{KEY_HEADER, KeyStore};
+use crate::keys::store::settings::{self as storage, STORAGE_CONNECTION, STORAGE_TYPE};
+use crate::keys::{FileStore, KEY_HEADER, StorageKind};
 
 #[derive(Debug, Args)]
 pub struct KeysArgs {
@@ -225,7 +227,9 @@ fn is_loopback(host: &Host<&str>) -> bool {
 
 /// `--master-key`/`VAULTFN_MASTER_KEY`, else, for an app on this machine only, the master key of
 /// the local key store, which is read and never created (creating one would only make up a key
-/// no host knows).
+/// no host knows). Only the `files` store is read here: the blob and Key Vault stores are reached
+/// with the developer's own access, which this command has no business borrowing for a key the
+/// user can pass.
 fn master_key(t: &Target, app: &AppUrl) -> Result<SecretString, String> {
     if let Some(key) = t.master_key.as_deref().filter(|k| !k.is_empty()) {
         return Ok(SecretString::from(key.to_owned()));
@@ -237,8 +241,27 @@ fn master_key(t: &Target, app: &AppUrl) -> Result<SecretString, String> {
             app.url
         ));
     }
-    let dir = secrets_dir(&t.script_root, None);
-    match KeyStore::read_master(&dir) {
+    // The settings `vaultfn start` reads by default, for where it keeps the keys.
+    let values = LocalSettings::load(&t.script_root, std::path::Path::new(SETTINGS_FILE))
+        .map(|settings| settings.values)
+        .unwrap_or_default();
+    match storage::kind(&values) {
+        Ok(StorageKind::Files) => {}
+        Ok(kind) => {
+            let at = match kind {
+                StorageKind::KeyVault => "the secret host--masterKey--master of that vault",
+                _ => "masterKey in {hostId}/host.json of the container azure-webjobs-secrets",
+            };
+            return Err(format!(
+                "the local host keeps its keys in the {kind} store ({STORAGE_TYPE}/{STORAGE_CONNECTION} in \
+                 {SETTINGS_FILE}), which this command does not read: pass the master key with --master-key or \
+                 VAULTFN_MASTER_KEY (it is {at})"
+            ));
+        }
+        Err(e) => return Err(format!("{e}; pass the master key with --master-key")),
+    }
+    let dir = secrets_dir(&t.script_root, Some(&values));
+    match FileStore::read_master(&dir) {
         Ok(Some(key)) => Ok(key),
         Ok(None) => Err(format!(
             "no master key in {}: run `vaultfn start` in this script root first (it creates the keys), \

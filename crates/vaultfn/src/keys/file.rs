@@ -18,6 +18,7 @@ pub(crate) struct FileMeta {
     pub instance_id: Option<String>,
 }
 
+#[derive(Clone)]
 pub(crate) struct HostSecrets {
     pub master: SecretString,
     pub function_keys: Vec<NamedKey>,
@@ -25,6 +26,7 @@ pub(crate) struct HostSecrets {
     pub meta: FileMeta,
 }
 
+#[derive(Clone)]
 pub(crate) struct FunctionSecrets {
     pub keys: Vec<NamedKey>,
     pub meta: FileMeta,

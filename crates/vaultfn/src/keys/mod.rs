@@ -1,5 +1,5 @@
 //! Function keys the way the Functions host keeps and checks them: key
-//! generation, the host's `files` secret store, and request authorization.
+//! generation, the host's secret stores (`files`, `blob`, `keyvault`), and request authorization.
 
 mod auth;
 pub mod cli;
@@ -15,7 +15,7 @@ use secrecy::SecretString;
 
 pub use auth::{KeySnapshot, authorized, presented_key, resolve_level};
 pub use generate::{generate_key, is_host_generated};
-pub use store::{KeyScope, KeyStore, Outcome, StoreIdentity};
+pub use store::{FileStore, KeyScope, KeyStorage, KeyStore, Outcome, StorageKind, StoreIdentity};
 
 /// Header the host reads a key from before falling back to the query.
 pub const KEY_HEADER: &str = "x-functions-key";
@@ -86,6 +86,9 @@ pub enum KeyError {
         #[source]
         source: std::io::Error,
     },
+    /// A remote store (Key Vault, blob storage) failed; `setting` says which setting points at it.
+    #[error("{setting}: {detail}")]
+    Store { setting: &'static str, detail: String },
 }
 
 #[cfg(test)]

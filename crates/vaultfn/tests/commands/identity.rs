@@ -104,3 +104,60 @@ async fn a_dead_endpoint_names_the_credential() {
     assert!(!ok);
     assert!(err.contains("app-service-managed-identity"), "{err}");
 }
+
+/// `vaultfn whoami` and `token` with a certificate, against a token endpoint that checks the
+/// assertion (reached through the test overrides, like the handler's clients).
+#[tokio::test]
+async fn whoami_with_a_client_certificate() {
+    use vaultfn_testbed::entra::{FakeEntra, TestCertificate};
+
+    let entra = FakeEntra::start(&tokio::runtime::Handle::current());
+    let (tenant, client_id) = ("72f988bf-0000-4000-8000-0000000ce71f", "11111111-2222-3333-4444-0000000ce71f");
+    let cert = TestCertificate::client();
+    let object_id = entra.register(tenant, client_id, &cert.cert_der);
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &entra.ca_pem).unwrap();
+    let write = |name: &str, cert: &TestCertificate| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, cert.pem_bundle()).unwrap();
+        path
+    };
+    let good = write("app.pem", &cert);
+    let other = write("other.pem", &TestCertificate::other());
+    let run = |path: std::path::PathBuf, args: &'static [&'static str]| {
+        let mut command = tokio::process::Command::new(crate::support::vaultfn());
+        command
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AZURE_TENANT_ID", tenant)
+            .env("AZURE_CLIENT_ID", client_id)
+            .env("AZURE_CLIENT_CERTIFICATE_PATH", path)
+            .env("AZURE_AUTHORITY_HOST", entra.authority())
+            .env("VAULTFN_TEST_RESOLVE", entra.pin())
+            .env("KEY_VAULT_CA_FILE", &ca);
+        async move {
+            let out = command.output().await.unwrap();
+            let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+            (out.status.success(), text(&out.stdout), text(&out.stderr))
+        }
+    };
+
+    let (ok, out, err) = run(good.clone(), &["whoami"]).await;
+    assert!(ok, "{err}");
+    for expected in ["client-certificate", tenant, client_id, object_id.as_str(), "https://vault.azure.net"] {
+        assert!(out.contains(expected), "{expected} missing from:\n{out}");
+    }
+    let (ok, out, _) = run(good, &["token", "--raw", "--resource", "https://management.azure.com"]).await;
+    assert!(ok);
+    assert!(out.trim().starts_with(vaultfn_testbed::identity::TOKEN_PREFIX), "{out}");
+    assert_eq!(entra.scopes(), ["https://vault.azure.net/.default", "https://management.azure.com/.default"]);
+
+    // A certificate the app does not have: the error names the credential and what to check.
+    let (ok, out, err) = run(other, &["whoami"]).await;
+    assert!(!ok && out.is_empty());
+    assert!(err.contains("client-certificate") && err.contains("AZURE_CLIENT_CERTIFICATE_PATH"), "{err}");
+    assert!(!err.contains("BEGIN") && !err.contains(&cert.key_pem[30..60]), "{err}");
+    assert_eq!(entra.failures(), ["x5t-not-registered"]);
+}

@@ -71,12 +71,21 @@ pub struct TestHost {
 }
 
 pub fn spawn_vaultfn(root: &Path, args: &[&str]) -> (Child, Arc<Mutex<String>>) {
+    spawn_vaultfn_with_env(root, args, &[])
+}
+
+/// [`spawn_vaultfn`] with `env` added to its process environment, which is where test settings
+/// (pinned addresses, an extra CA, the identity endpoint) have to come from.
+pub fn spawn_vaultfn_with_env(root: &Path, args: &[&str], env: &[(String, String)]) -> (Child, Arc<Mutex<String>>) {
     let mut child = Command::new(crate::support::vaultfn())
         .args(args)
         .current_dir(root)
         .env_remove("KEY_VAULT_URL")
         .env_remove("FUNCTIONS_SECRETS_PATH")
         .env_remove("VAULTFN_MASTER_KEY")
+        .env_remove("AzureWebJobsStorage")
+        .env_remove("AzureWebJobsSecretStorageType")
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -93,11 +102,16 @@ impl TestHost {
 
     /// Starts `vaultfn start` and waits until the handler is ready (the banner is printed).
     pub async fn start_with(root: ScriptRoot, extra: &[&str]) -> Self {
+        Self::start_with_env(root, extra, &[]).await
+    }
+
+    /// [`start_with`](Self::start_with) with `env` in the process environment of `vaultfn start`.
+    pub async fn start_with_env(root: ScriptRoot, extra: &[&str], env: &[(String, String)]) -> Self {
         let port = free_port();
         let port_arg = port.to_string();
         let mut args = vec!["start", "--port", &port_arg, "--script-root", "."];
         args.extend_from_slice(extra);
-        let (child, output) = spawn_vaultfn(root.path(), &args);
+        let (child, output) = spawn_vaultfn_with_env(root.path(), &args, env);
         let mut host = Self { port, root, client: vaultfn_handler::http_client::client(), child, output };
         host.wait_for_output("Listening on", Duration::from_secs(60)).await;
         host
@@ -190,4 +204,91 @@ impl Drop for TestHost {
         }
         let _ = self.child.wait();
     }
+}
+
+/// Runs `vaultfn start` where it is expected to refuse to start: its exit status (`None` if it
+/// was still running after `limit`, then killed) and everything it printed.
+pub fn start_failing(root: &Path, env: &[(String, String)], limit: Duration) -> (Option<ExitStatus>, String) {
+    let port = free_port().to_string();
+    let (mut child, output) = spawn_vaultfn_with_env(root, &["start", "--port", &port, "--script-root", "."], env);
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // The readers drain the pipes on their own threads; give them the last lines.
+    std::thread::sleep(Duration::from_millis(100));
+    let output = output.lock().unwrap().clone();
+    (status, output)
+}
+
+/// The port of this test binary's Azurite (blob service only), started on first use on a free
+/// port, with telemetry off, and ended with the test process. `None`, with the reason printed,
+/// when Azurite is not installed; under `CI=true` that fails the test instead.
+pub fn azurite_port() -> Option<u16> {
+    static AZURITE: std::sync::OnceLock<Result<u16, String>> = std::sync::OnceLock::new();
+    match AZURITE.get_or_init(start_azurite) {
+        Ok(port) => Some(*port),
+        Err(why) if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
+            panic!("Azurite is required under CI=true: {why}")
+        }
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            None
+        }
+    }
+}
+
+fn start_azurite() -> Result<u16, String> {
+    use std::os::unix::process::CommandExt as _;
+    use vaultfn::devhost::azurite;
+
+    let program = azurite::find(repo()).ok_or_else(|| {
+        format!("{} is not installed (scripts/install-tools puts it in .tools/node_modules/.bin)", azurite::PROGRAM)
+    })?;
+    let port = free_port();
+    let (started, spawned) = std::sync::mpsc::channel();
+    // The child is killed when the thread that spawned it exits, so that thread lives as long as
+    // the test process.
+    std::thread::spawn(move || {
+        let mut command = Command::new(&program);
+        command.args(azurite::arguments(port)).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+        #[allow(unsafe_code)] // the one way to tie Azurite's life to the test process's
+        unsafe {
+            command.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        match command.spawn() {
+            Ok(_child) => {
+                let _ = started.send(Ok(()));
+                loop {
+                    std::thread::park();
+                }
+            }
+            Err(e) => {
+                let _ = started.send(Err(format!("cannot start {}: {e}", program.display())));
+            }
+        }
+    });
+    spawned.recv().map_err(|_| "the Azurite thread ended".to_owned())??;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(format!("Azurite did not listen on 127.0.0.1:{port} within 30 s"))
 }

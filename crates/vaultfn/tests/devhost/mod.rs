@@ -4,6 +4,8 @@ mod admin;
 mod auth;
 mod cli;
 pub mod helpers;
+mod key_storage;
+mod key_storage_blob;
 mod keys_format;
 mod keys_security;
 mod lifecycle;

@@ -6,10 +6,10 @@ use crate::keys::is_host_generated;
 use secrecy::ExposeSecret as _;
 
 /// Written by the host (v4, `files` store, Linux): UTF-8 BOM, two-space indent.
-const HOST_FIXTURE: &[u8] = include_bytes!("../../../tests/data/secrets/host.json");
-const FUNCTION_FIXTURE: &[u8] = include_bytes!("../../../tests/data/secrets/config-check.json");
+const HOST_FIXTURE: &[u8] = include_bytes!("../../../../tests/data/secrets/host.json");
+const FUNCTION_FIXTURE: &[u8] = include_bytes!("../../../../tests/data/secrets/config-check.json");
 
-fn with_fixtures() -> (tempfile::TempDir, KeyStore) {
+fn with_fixtures() -> (tempfile::TempDir, FileStore) {
     let (dir, store) = store();
     fs_write(store.dir(), "host.json", HOST_FIXTURE);
     fs_write(store.dir(), "config-check.json", FUNCTION_FIXTURE);
@@ -135,7 +135,7 @@ fn host_name_comes_from_the_identity() {
         host_name: Some("localhost:7071".into()),
         instance_id: "0123456789ABCDEF0123456789ABCDEF".into(),
     };
-    let store = KeyStore::open_with(dir.path(), identity).unwrap();
+    let store = FileStore::open_with(dir.path(), identity).unwrap();
     store.master().unwrap();
     let host = json(store.dir(), "host.json");
     assert_eq!(host["hostName"], "localhost:7071");

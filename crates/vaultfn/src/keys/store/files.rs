@@ -7,79 +7,22 @@
 //! holds an exclusive OS lock on the directory's `.lock` file, so two hosts on
 //! one directory never write over each other's keys.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use rand::rngs::OsRng;
-use rand::{RngCore as _, TryRngCore as _};
 use secrecy::SecretString;
 
-use super::file::{self, DirLock, FileMeta, FunctionSecrets, HostSecrets, Write};
-use super::generate::generate_key;
-use super::names::{find, is_master_name, validate_function_name, validate_name, validate_value};
-use super::{DEFAULT_KEY_NAME, KeyError, KeyKind, KeySnapshot, MASTER_KEY_NAME, NamedKey};
+use super::{KeyScope, Outcome, StoreIdentity, fresh_function, fresh_host, remove_key, upsert_key};
+use crate::keys::file::{self, DirLock, FileMeta, FunctionSecrets, HostSecrets, Write};
+use crate::keys::generate::generate_key;
+use crate::keys::names::{find, is_master_name, validate_function_name, validate_value};
+use crate::keys::{KeyError, KeyKind, KeySnapshot, MASTER_KEY_NAME, NamedKey};
 
 const HOST_FILE: &str = "host.json";
 
-/// Which set of keys an operation works on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KeyScope<'a> {
-    /// The keys of one function (`{function}.json`).
-    Function(&'a str),
-    /// Host keys valid for every function (`functionKeys` in `host.json`).
-    HostFunction,
-    /// System keys (`systemKeys` in `host.json`).
-    System,
-}
-
-impl fmt::Display for KeyScope<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            KeyScope::Function(name) => write!(f, "function {name:?}"),
-            KeyScope::HostFunction => f.write_str("host functionKeys"),
-            KeyScope::System => f.write_str("host systemKeys"),
-        }
-    }
-}
-
-impl KeyScope<'_> {
-    fn kind(self) -> KeyKind {
-        match self {
-            KeyScope::Function(_) => KeyKind::Function,
-            KeyScope::HostFunction => KeyKind::HostFunction,
-            KeyScope::System => KeyKind::System,
-        }
-    }
-}
-
-/// Whether a write added a key or replaced one of the same name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    Created,
-    Replaced,
-}
-
-/// What the store writes into the `hostName` and `instanceId` fields.
-#[derive(Clone, Debug)]
-pub struct StoreIdentity {
-    /// The host writes `WEBSITE_HOSTNAME` here (`localhost:7071` locally) or null.
-    pub host_name: Option<String>,
-    /// Kept from an existing file; used for files the store creates.
-    pub instance_id: String,
-}
-
-impl Default for StoreIdentity {
-    fn default() -> Self {
-        let mut bytes = [0u8; 16];
-        OsRng.unwrap_err().fill_bytes(&mut bytes);
-        Self { host_name: None, instance_id: bytes.iter().map(|b| format!("{b:02X}")).collect() }
-    }
-}
-
 /// Keys kept in the host's file layout.
 #[derive(Debug)]
-pub struct KeyStore {
+pub struct FileStore {
     dir: PathBuf,
     identity: StoreIdentity,
     /// Queues this process's threads before they wait on the directory's
@@ -94,7 +37,7 @@ struct StoreGuard<'a> {
     _thread: MutexGuard<'a, ()>,
 }
 
-impl KeyStore {
+impl FileStore {
     /// Opens the store in `dir`, creating the directory (mode 0700) if needed.
     /// Files are created when first needed.
     pub fn open(dir: impl Into<PathBuf>) -> Result<Self, KeyError> {
@@ -184,8 +127,7 @@ impl KeyStore {
     /// Gives key `name` of `scope` a newly generated value, creating the key
     /// if needed. In the host scopes `_master` names the master key.
     pub fn generate(&self, scope: KeyScope<'_>, name: &str) -> Result<(Outcome, NamedKey), KeyError> {
-        let kind = if is_master_name(name) { KeyKind::Master } else { scope.kind() };
-        let value = generate_key(kind);
+        let value = generate_key(scope.kind_of(name));
         let outcome = self.upsert(scope, name, value.clone())?;
         Ok((outcome, NamedKey::new(name, value)))
     }
@@ -195,13 +137,8 @@ impl KeyStore {
         if is_master_name(name) {
             return Err(KeyError::MasterKeyUndeletable);
         }
-        let not_found = || KeyError::NotFound { scope: scope.to_string(), name: name.to_owned() };
         let _guard = self.guard()?;
-        self.modify_scope(scope, |keys| {
-            let index = find(keys, name).ok_or_else(not_found)?;
-            keys.remove(index);
-            Ok(())
-        })
+        self.modify_scope(scope, |keys| remove_key(keys, scope, name))
     }
 
     fn upsert(&self, scope: KeyScope<'_>, name: &str, value: SecretString) -> Result<Outcome, KeyError> {
@@ -212,20 +149,7 @@ impl KeyStore {
             };
         }
         let _guard = self.guard()?;
-        self.modify_scope(scope, |keys| {
-            let key = NamedKey::new(name, value);
-            Ok(match find(keys, name) {
-                Some(index) => {
-                    keys[index] = key;
-                    Outcome::Replaced
-                }
-                None => {
-                    validate_name(name)?;
-                    keys.push(key);
-                    Outcome::Created
-                }
-            })
-        })
+        self.modify_scope(scope, |keys| upsert_key(keys, name, value))
     }
 
     fn read_scope<T>(
@@ -275,30 +199,12 @@ impl KeyStore {
 
     fn load_host(&self) -> Result<HostSecrets, KeyError> {
         let path = self.dir.join(HOST_FILE);
-        self.load_or_create(
-            &path,
-            file::parse_host,
-            || HostSecrets {
-                master: generate_key(KeyKind::Master),
-                function_keys: vec![NamedKey::new(DEFAULT_KEY_NAME, generate_key(KeyKind::HostFunction))],
-                system_keys: Vec::new(),
-                meta: self.new_meta(),
-            },
-            file::render_host,
-        )
+        self.load_or_create(&path, file::parse_host, || fresh_host(self.new_meta()), file::render_host)
     }
 
     fn load_function(&self, function: &str) -> Result<FunctionSecrets, KeyError> {
         let path = self.function_path(function)?;
-        self.load_or_create(
-            &path,
-            file::parse_function,
-            || FunctionSecrets {
-                keys: vec![NamedKey::new(DEFAULT_KEY_NAME, generate_key(KeyKind::Function))],
-                meta: self.new_meta(),
-            },
-            file::render_function,
-        )
+        self.load_or_create(&path, file::parse_function, || fresh_function(self.new_meta()), file::render_function)
     }
 
     /// Loads `path`, or creates it with fresh keys. When two processes create
@@ -338,15 +244,11 @@ impl KeyStore {
     }
 
     fn new_meta(&self) -> FileMeta {
-        FileMeta { host_name: self.identity.host_name.clone(), instance_id: Some(self.identity.instance_id.clone()) }
+        self.identity.new_meta()
     }
 
-    /// Like the host: the writer's host name, the file's first instance id.
     fn stamp(&self, meta: &mut FileMeta) {
-        if self.identity.host_name.is_some() {
-            meta.host_name.clone_from(&self.identity.host_name);
-        }
-        meta.instance_id.get_or_insert_with(|| self.identity.instance_id.clone());
+        self.identity.stamp(meta);
     }
 
     /// The host lower-cases function names for their file.

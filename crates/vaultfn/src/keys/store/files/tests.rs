@@ -2,9 +2,9 @@ use super::*;
 use crate::keys::{AuthLevel, is_host_generated, resolve_level};
 use secrecy::ExposeSecret as _;
 
-pub(super) fn store() -> (tempfile::TempDir, KeyStore) {
+pub(super) fn store() -> (tempfile::TempDir, FileStore) {
     let dir = tempfile::tempdir().unwrap();
-    let store = KeyStore::open(dir.path().join("secrets")).unwrap();
+    let store = FileStore::open(dir.path().join("secrets")).unwrap();
     (dir, store)
 }
 
@@ -53,7 +53,7 @@ fn first_use_creates_host_and_function_files() {
 fn files_keep_their_keys_between_opens() {
     let (_dir, store) = store();
     let first = store.master().unwrap();
-    let reopened = KeyStore::open(store.dir()).unwrap();
+    let reopened = FileStore::open(store.dir()).unwrap();
     assert_eq!(reopened.master().unwrap().expose_secret(), first.expose_secret());
 }
 
@@ -177,7 +177,7 @@ fn function_files_are_named_in_lower_case() {
 #[test]
 fn stores_sharing_a_directory_never_lose_each_others_keys() {
     let (_dir, first) = store();
-    let second = KeyStore::open(first.dir()).unwrap();
+    let second = FileStore::open(first.dir()).unwrap();
     let scope = KeyScope::Function("shared");
     first.list(scope).unwrap();
     std::thread::scope(|threads| {
@@ -221,18 +221,18 @@ fn a_write_waits_while_another_process_holds_the_directory_lock() {
 fn read_master_reads_and_never_creates() {
     let dir = tempfile::tempdir().unwrap();
     let secrets = dir.path().join("secrets");
-    assert!(KeyStore::read_master(&secrets).unwrap().is_none());
+    assert!(FileStore::read_master(&secrets).unwrap().is_none());
     assert!(!secrets.exists(), "reading created the directory");
 
-    let store = KeyStore::open(&secrets).unwrap();
+    let store = FileStore::open(&secrets).unwrap();
     let master = store.master().unwrap();
-    let read = KeyStore::read_master(&secrets).unwrap().unwrap();
+    let read = FileStore::read_master(&secrets).unwrap().unwrap();
     assert_eq!(read.expose_secret(), master.expose_secret());
 
     fs_write(&secrets, "host.json", b"");
-    assert!(KeyStore::read_master(&secrets).unwrap().is_none());
+    assert!(FileStore::read_master(&secrets).unwrap().is_none());
     assert!(std::fs::read(secrets.join("host.json")).unwrap().is_empty(), "reading rewrote the file");
     fs_write(&secrets, "host.json", b"{\"masterKey\": \"not-an-object-secret\"}");
-    let err = KeyStore::read_master(&secrets).unwrap_err().to_string();
+    let err = FileStore::read_master(&secrets).unwrap_err().to_string();
     assert!(!err.contains("not-an-object-secret"), "{err}");
 }
