@@ -27,12 +27,19 @@ param userAssignedIdentityClientId string = ''
 @description('Days before a secret expires that config-check?deep=true and the metadata endpoints warn.')
 param secretExpiryWarningDays int = 30
 
+@description('Subscribe secret-events to the vault\'s Event Grid events. The function must exist first: deploy the code once, then deploy this template again with true.')
+param subscribeToVaultEvents bool = false
+
+@description('NCRONTAB schedule of the expiry scan (six fields, UTC).')
+param expiryScanSchedule string = '0 0 6 * * *'
+
 var suffix = uniqueString(resourceGroup().id, namePrefix)
 var appName = '${namePrefix}-${suffix}'
 var vaultName = take('${namePrefix}kv${suffix}', 24)
 // Built-in role definition ids.
 var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6' // read secret values: reference resolution
 var keyVaultReader = '21090545-7ca7-4776-b22c-e363652d74d2' // read metadata only: /api/secrets
+var reader = 'acdd72a7-3385-48ef-bd42-f606fba81ae7' // read the site's reference status from Resource Manager
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: take('${namePrefix}st${suffix}', 24)
@@ -124,6 +131,9 @@ resource app 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'KEY_VAULT_CREDENTIAL', value: 'app-service-managed-identity' }
         { name: 'AZURE_CLIENT_ID', value: userAssignedIdentityClientId }
         { name: 'RUST_LOG', value: 'info' }
+        { name: 'EXPIRY_SCAN_SCHEDULE', value: expiryScanSchedule }
+        { name: 'REFRESH_REFERENCES_ON_ROTATION', value: 'true' }
+        { name: 'REFRESH_DEBOUNCE_SECONDS', value: '60' }
       ]
     }
   }
@@ -141,7 +151,7 @@ resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-resource reader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+resource vaultReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: vault
   name: guid(vault.id, app.id, keyVaultReader)
   properties: {
@@ -149,6 +159,88 @@ resource reader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     principalId: app.identity.principalId
     principalType: 'ServicePrincipal'
   }
+}
+
+// config-check?deep=true reads what the platform resolved (status, active version) from Resource
+// Manager: "Reader" on this one site, nothing wider.
+resource siteReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: app
+  name: guid(app.id, app.id, reader)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', reader)
+    principalId: app.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The reference refresh (POST .../config/configreferences/appsettings/refresh) writes the site's
+// configuration: a custom role with exactly that, assigned on this one site, instead of Website
+// Contributor, which could also change code, keys and settings.
+resource refresherRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(resourceGroup().id, namePrefix, 'reference-refresher')
+  properties: {
+    roleName: '${namePrefix} Key Vault reference refresher (${suffix})'
+    description: 'Reads the site configuration and asks App Service to resolve Key Vault references again.'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: [
+          'Microsoft.Web/sites/config/read'
+          'Microsoft.Web/sites/config/write'
+        ]
+        notActions: []
+      }
+    ]
+    assignableScopes: [resourceGroup().id]
+  }
+}
+
+resource refresher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: app
+  name: guid(app.id, app.id, refresherRole.id)
+  properties: {
+    roleDefinitionId: refresherRole.id
+    principalId: app.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Key Vault's events: a new version drops the cached metadata and refreshes the references in
+// seconds; near-expiry and expired become warnings. Undeliverable events go to a dead-letter
+// container after Event Grid's retries.
+resource deadLetters 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  name: '${storage.name}/default/eventgrid-deadletter'
+}
+
+resource vaultEvents 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
+  name: '${namePrefix}-kv-events-${suffix}'
+  location: location
+  properties: { source: vault.id, topicType: 'Microsoft.KeyVault.vaults' }
+}
+
+resource secretEvents 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = if (subscribeToVaultEvents) {
+  parent: vaultEvents
+  name: 'secret-events'
+  properties: {
+    destination: {
+      endpointType: 'AzureFunction'
+      properties: { resourceId: '${app.id}/functions/secret-events', maxEventsPerBatch: 1 }
+    }
+    filter: {
+      includedEventTypes: [
+        'Microsoft.KeyVault.SecretNewVersionCreated'
+        'Microsoft.KeyVault.SecretNearExpiry'
+        'Microsoft.KeyVault.SecretExpired'
+      ]
+    }
+    eventDeliverySchema: 'EventGridSchema'
+    retryPolicy: { maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 }
+    deadLetterDestination: {
+      endpointType: 'StorageBlob'
+      properties: { resourceId: storage.id, blobContainerName: 'eventgrid-deadletter' }
+    }
+  }
+  dependsOn: [deadLetters]
 }
 
 output functionAppName string = app.name

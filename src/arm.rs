@@ -263,7 +263,7 @@ impl ArmClient {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().await.map_err(|e| {
+        let response = crate::http_client::send(request).await.map_err(|e| {
             if e.is_timeout() {
                 ArmError::Timeout { budget_ms: self.budget.as_millis() as u64 }
             } else {

@@ -1,6 +1,9 @@
 //! Where every outgoing HTTP client of the process starts: rustls with the ring provider,
 //! installed once, and no redirects (a redirect could carry a bearer token or a key elsewhere).
+//! Calls go out through [`traced`] (Azure SDK clients) or [`send`] (plain reqwest), which
+//! trace them.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Once;
@@ -11,6 +14,18 @@ use crate::config_error::{ConfigError, bad};
 pub fn builder() -> reqwest::ClientBuilder {
     install_crypto_provider();
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none())
+}
+
+/// What an Azure SDK client's transport sends through (`Transport::new(traced(client))`):
+/// `client`, with every call carrying the current request's trace context and reported as a
+/// dependency.
+pub fn traced(client: reqwest::Client) -> std::sync::Arc<dyn azure_core::http::HttpClient> {
+    std::sync::Arc::new(crate::telemetry::outgoing::Traced::new(client))
+}
+
+/// `request.send()`, with the same trace context and dependency as [`traced`] calls.
+pub async fn send(request: reqwest::RequestBuilder) -> reqwest::Result<reqwest::Response> {
+    crate::telemetry::outgoing::send(request).await
 }
 
 /// A client with [`builder`]'s defaults.
@@ -28,8 +43,31 @@ pub fn install_crypto_provider() {
     });
 }
 
+/// Settings that point the app at test doubles: a pinned address, an extra CA, a vault host that
+/// is not Key Vault's. Honoured only from the process environment of a local run (`vaultfn start`
+/// drops them from settings files, which a cloned repository controls) and refused in Azure.
+pub const TEST_SETTINGS: &[&str] = &["VAULTFN_TEST_RESOLVE", "KEY_VAULT_CA_FILE", EMULATOR_SETTING];
+/// `true` lets `KEY_VAULT_URL` name a host outside Key Vault's DNS suffixes (a local emulator).
+pub const EMULATOR_SETTING: &str = "VAULTFN_KEY_VAULT_EMULATOR";
+
+/// The test doubles' CA and pins, shared by every HTTPS client of the app; all test settings are
+/// refused in Azure (`in_azure`: `WEBSITE_INSTANCE_ID` is set).
+pub fn test_overrides(vars: &HashMap<String, String>, in_azure: bool) -> Result<Overrides, ConfigError> {
+    if in_azure && let Some(setting) = TEST_SETTINGS.iter().find(|s| get(vars, s).is_some()) {
+        return Err(bad(
+            setting,
+            "is a test setting and is refused when running in Azure (WEBSITE_INSTANCE_ID is set)",
+        ));
+    }
+    Overrides::new(get(vars, "KEY_VAULT_CA_FILE"), get(vars, "VAULTFN_TEST_RESOLVE"))
+}
+
+fn get<'a>(vars: &'a HashMap<String, String>, key: &str) -> Option<&'a str> {
+    vars.get(key).map(|v| v.trim()).filter(|v| !v.is_empty())
+}
+
 /// Where the app's HTTPS clients may be pointed at test doubles: an extra CA to trust and host
-/// names pinned to addresses. Read from the test settings only (see `vault::config::TEST_SETTINGS`).
+/// names pinned to addresses. Read from the test settings only (see [`TEST_SETTINGS`]).
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     /// A PEM file of extra roots to trust besides the system ones (a local emulator's CA).

@@ -19,6 +19,7 @@ use crate::{
     functions::{self, MAX_BODY_BYTES},
     problem::ApiError,
     state::SharedState,
+    telemetry::request as telemetry,
     triggers,
 };
 
@@ -77,8 +78,10 @@ pub async fn invoke(
     Path(name): Path<String>,
     body: Bytes,
 ) -> Result<Json<InvocationResponse>, ApiError> {
+    telemetry::adopt_payload(&body);
     if let Some(triggered) = functions::triggered_by_name(&name) {
         tracing::Span::current().record("function", triggered.name);
+        telemetry::invoked(triggered.name);
         let data = trigger_data(&body, triggered.binding)?;
         let outcome = triggers::run(&state, triggered, &data).await?;
         return Ok(Json(InvocationResponse {
@@ -89,6 +92,7 @@ pub async fn invoke(
     }
     let function = functions::by_name(&name).ok_or_else(|| ApiError::RouteNotFound(format!("function {name}")))?;
     tracing::Span::current().record("function", function.name);
+    telemetry::invoked(function.name);
     let payload = parse(&body)?;
     let request = rebuild_request(function, payload)?;
     let Ok(response) = functions.oneshot(request).await;

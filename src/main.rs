@@ -11,7 +11,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    telemetry::init();
+    telemetry::init(&config);
     telemetry::install_panic_hook();
     let app = match startup::Application::build(config).await {
         Ok(app) => app,
@@ -21,11 +21,13 @@ async fn main() -> std::process::ExitCode {
         }
     };
     tracing::info!(port = app.port(), version = env!("CARGO_PKG_VERSION"), "listening");
-    match app.run_until_stopped(startup::stop_signal()).await {
+    let code = match app.run_until_stopped(startup::stop_signal()).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "server failed");
             std::process::ExitCode::FAILURE
         }
-    }
+    };
+    telemetry::shutdown();
+    code
 }

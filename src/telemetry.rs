@@ -1,35 +1,131 @@
-//! Logging: JSON lines on stdout, which the Functions host ingests. `RUST_LOG` filters (default
-//! `info`).
+//! Logging and tracing: JSON lines on stdout, which the Functions host ingests (`RUST_LOG`
+//! filters, default `info`), each written inside a request carrying its `trace_id`, `span_id` and
+//! `invocation_id`; W3C trace context continued from each request and passed on to every call it
+//! makes; and, when `APPLICATIONINSIGHTS_CONNECTION_STRING` is set, all of it exported to
+//! Application Insights.
 
-use tracing::{Metadata, Subscriber, field::Field, level_filters::LevelFilter, subscriber::Interest};
+pub mod context;
+mod insights;
+pub mod metrics;
+pub mod outgoing;
+pub mod request;
+mod spans;
+mod traces;
+
+pub use insights::{CONNECTION_STRING, INTERVAL_SETTING};
+
+use tracing::{Event, Metadata, Subscriber, field::Field, level_filters::LevelFilter, subscriber::Interest};
 use tracing_subscriber::{
     EnvFilter,
     field::{RecordFields, Visit},
     fmt::{
-        self, FormatFields, FormattedFields,
+        self, FmtContext, FormatEvent, FormatFields, FormattedFields,
         format::{JsonFields, Writer},
     },
     layer::{Context, Layer},
     prelude::*,
+    registry::LookupSpan,
 };
 
-pub fn init() {
+/// Installs the log output, and the export to Application Insights when the settings ask for it
+/// (without them, no layer of it is installed at all).
+pub fn init(config: &crate::settings::Config) {
     let from_env = std::env::var("RUST_LOG").ok().and_then(|v| Some((EnvFilter::try_new(&v).ok()?, v)));
     let (filter, directives) = from_env.unwrap_or_else(|| (EnvFilter::new("info"), "info".to_owned()));
-    let output = fmt::layer()
-        .json()
-        .with_current_span(true)
-        .with_span_list(false)
-        .fmt_fields(SpanFields)
-        .with_writer(std::io::stdout);
+    let format = fmt::format().json().with_current_span(true).with_span_list(false);
+    let output =
+        fmt::layer().event_format(WithTraceIds(format)).fmt_fields(SpanFields).with_writer(std::io::stdout);
     let registry = tracing_subscriber::registry().with(output);
+    let export = insights::Settings::read(config).and_then(|s| s.map(insights::start).transpose());
+    match &export {
+        Ok(Some(logger)) => install(registry.with(traces::TraceLayer::new(logger.clone())), filter, &directives),
+        _ => install(registry, filter, &directives),
+    }
+    match export {
+        Ok(Some(_)) => tracing::info!("telemetry is exported to Application Insights"),
+        Ok(None) => {}
+        Err(problem) => tracing::warn!(%problem, "telemetry is not exported to Application Insights"),
+    }
+}
+
+fn install<S>(subscriber: S, filter: EnvFilter, directives: &str)
+where
+    S: Subscriber + for<'a> LookupSpan<'a> + Send + Sync + 'static,
+{
     // Span and field directives (`target[span{field=value}]=level`) are the only ones written
     // with brackets, and the only ones for which EnvFilter has to follow each span.
     let _ = if directives.contains('[') {
-        registry.with(filter).try_init()
+        subscriber.with(filter).try_init()
     } else {
-        registry.with(StaticFilter(filter)).try_init()
+        subscriber.with(StaticFilter(filter)).try_init()
     };
+}
+
+/// Whether telemetry goes to Application Insights.
+pub fn exporting() -> bool {
+    insights::pipeline().is_some()
+}
+
+/// Sends what telemetry is still queued, within a short limit; for a stopping handler.
+pub fn shutdown() {
+    insights::shutdown();
+}
+
+/// The JSON line of [`fmt::format::Json`], opened with the current request's ids.
+struct WithTraceIds<F>(F);
+
+impl<S, N, F> FormatEvent<S, N> for WithTraceIds<F>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+    F: FormatEvent<S, N>,
+{
+    fn format_event(&self, cx: &FmtContext<'_, S, N>, mut writer: Writer<'_>, event: &Event<'_>) -> std::fmt::Result {
+        let ids = context::with_current(|c| {
+            let mut ids = format!(r#"{{"trace_id":"{}","span_id":"{}""#, c.trace_id, c.span_id);
+            if let Some(id) = &c.invocation_id {
+                // Printable ASCII without quotes (checked when it was taken), so no escaping.
+                ids.push_str(&format!(r#","invocation_id":"{id}""#));
+            }
+            ids
+        });
+        let Some(ids) = ids else {
+            return self.0.format_event(cx, writer, event);
+        };
+        writer.write_str(&ids)?;
+        let mut rest = AfterBrace { out: &mut writer, state: Brace::Expected };
+        self.0.format_event(cx, Writer::new(&mut rest), event)
+    }
+}
+
+/// Passes the inner line on without its opening brace, which the ids already wrote; a comma
+/// takes its place unless the object is empty.
+struct AfterBrace<'a, 'w> {
+    out: &'a mut Writer<'w>,
+    state: Brace,
+}
+
+#[derive(PartialEq)]
+enum Brace {
+    Expected,
+    Dropped,
+    Replaced,
+}
+
+impl std::fmt::Write for AfterBrace<'_, '_> {
+    fn write_str(&mut self, mut s: &str) -> std::fmt::Result {
+        if self.state == Brace::Expected && !s.is_empty() {
+            s = s.strip_prefix('{').ok_or(std::fmt::Error)?;
+            self.state = Brace::Dropped;
+        }
+        if self.state == Brace::Dropped && !s.is_empty() {
+            if !s.starts_with('}') {
+                self.out.write_char(',')?;
+            }
+            self.state = Brace::Replaced;
+        }
+        self.out.write_str(s)
+    }
 }
 
 /// Replaces the default panic hook, which prints the panic's message to stderr: a message could

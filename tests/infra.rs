@@ -12,6 +12,8 @@ const RUNTIME: &[&str] = &[
     "FUNCTIONS_EXTENSION_VERSION",
     "FUNCTIONS_WORKER_RUNTIME",
     "APPLICATIONINSIGHTS_CONNECTION_STRING",
+    // The expiry scan's timer schedule, which the host expands into function.json.
+    "EXPIRY_SCAN_SCHEDULE",
 ];
 
 fn root() -> &'static Path {
@@ -125,6 +127,18 @@ fn the_template_keeps_the_security_baseline() {
         "21090545-7ca7-4776-b22c-e363652d74d2",
         "healthCheckPath: '/api/ready'",
         "'FUNCTIONS_WORKER_RUNTIME', value: 'custom'",
+    ] {
+        assert!(text.contains(needle), "infra/main.bicep lacks {needle}");
+    }
+    for needle in [
+        "'Microsoft.KeyVault.SecretNewVersionCreated'",
+        "'Microsoft.KeyVault.SecretNearExpiry'",
+        "'Microsoft.KeyVault.SecretExpired'",
+        "functions/secret-events",
+        "deadLetterDestination",
+        "retryPolicy",
+        "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+        "'Microsoft.Web/sites/config/write'",
     ] {
         assert!(text.contains(needle), "infra/main.bicep lacks {needle}");
     }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use jsonschema::{Draft, Retrieve, Uri, Validator};
 use serde_json::{Value, json};
-use vaultfn_handler::functions::{FUNCTIONS, ROUTE_PREFIX};
+use vaultfn_handler::functions::{self, FUNCTIONS, ROUTE_PREFIX, TRIGGERED};
 use vaultfn_handler::reference::{self, Syntax};
 use vaultfn_handler::settings::parse_expected;
 
@@ -145,15 +145,15 @@ fn the_schemas_reject_invalid_files() {
     let function_schema = validator("function.json");
     for (name, function) in function_templates() {
         let mut mutated = function.clone();
-        let trigger = mutated["bindings"]
-            .as_array_mut()
-            .and_then(|b| b.iter_mut().find(|b| b["type"] == "httpTrigger"))
-            .unwrap_or_else(|| panic!("{name}/function.json has no httpTrigger binding"));
-        trigger["authLevel"] = json!("superuser");
-        assert!(
-            !function_schema.is_valid(&mutated),
-            "{name}/function.json with authLevel \"superuser\" passes the schema"
-        );
+        if let Some(trigger) =
+            mutated["bindings"].as_array_mut().and_then(|b| b.iter_mut().find(|b| b["type"] == "httpTrigger"))
+        {
+            trigger["authLevel"] = json!("superuser");
+            assert!(
+                !function_schema.is_valid(&mutated),
+                "{name}/function.json with authLevel \"superuser\" passes the schema"
+            );
+        }
 
         let mut mutated = function.clone();
         mutated["bindings"][0]["direction"] = json!("sideways");
@@ -180,9 +180,28 @@ fn the_schemas_reject_invalid_files() {
     assert!(!host_schema.is_valid(&mutated), "host.json with version \"3.0\" passes the schema");
 }
 
+/// The HTTP functions' templates (the others are in `TRIGGERED`).
+fn http_templates() -> BTreeMap<String, Value> {
+    function_templates().into_iter().filter(|(name, _)| functions::triggered_by_name(name).is_none()).collect()
+}
+
+#[test]
+fn non_http_functions_and_the_triggered_table_agree() {
+    let templates = function_templates();
+    for f in TRIGGERED {
+        let function = templates.get(f.name).unwrap_or_else(|| panic!("function-templates/{}/ is missing", f.name));
+        let kind = serde_json::to_value(f.kind).unwrap();
+        let trigger = binding(f.name, function, kind.as_str().unwrap(), "in");
+        assert_eq!(trigger["name"], f.binding, "{}: the trigger binding's name is the payload's Data key", f.name);
+        assert_eq!(bindings(f.name, function).len(), 1, "{}: a trigger and nothing else", f.name);
+    }
+    let timer = binding("secret-expiry-scan", &templates["secret-expiry-scan"], "timerTrigger", "in");
+    assert_eq!(timer["schedule"], "%EXPIRY_SCAN_SCHEDULE%", "the schedule is an app setting");
+}
+
 #[test]
 fn function_folders_and_the_functions_table_agree() {
-    let templates = function_templates();
+    let templates = http_templates();
     for f in FUNCTIONS {
         assert!(
             templates.contains_key(f.name),
@@ -210,8 +229,8 @@ fn function_folders_and_the_functions_table_agree() {
 }
 
 #[test]
-fn every_function_is_one_http_trigger_in_and_one_http_out() {
-    for (name, function) in function_templates() {
+fn every_http_function_is_one_http_trigger_in_and_one_http_out() {
+    for (name, function) in http_templates() {
         assert_eq!(
             bindings(&name, &function).len(),
             2,

@@ -41,6 +41,7 @@ pub async fn list(State(state): State<SharedState>) -> Result<Response, ApiError
 }
 
 fn no_store(body: impl IntoResponse, status: CacheStatus) -> Response {
+    crate::telemetry::metrics::cache_answer(status);
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

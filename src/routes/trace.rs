@@ -1,7 +1,8 @@
 //! The per-request span and its two events, as tower-http's `TraceLayer` emits them (same span,
 //! same events, same targets), without what it adds per request that no answer here uses: a
 //! wrapper around every response body (each answer is one buffered chunk, so there is no stream
-//! to watch) and the span entries that come with it.
+//! to watch) and the span entries that come with it. The request's trace context rides along:
+//! current while the request runs, a Request for Application Insights once it is answered.
 
 use std::{
     future::Future,
@@ -17,6 +18,8 @@ use tower_http::{
     trace::{DefaultOnFailure, DefaultOnResponse, OnFailure, OnResponse},
 };
 use tracing::{Level, Span};
+
+use crate::telemetry::request::Incoming;
 
 #[derive(Clone, Copy)]
 pub struct RequestSpanLayer {
@@ -52,12 +55,14 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         let start = Instant::now();
+        let mut telemetry = Incoming::start(&request);
         let span = (self.make_span)(&request);
         let inner = {
             let _entered = span.enter();
+            let _current = telemetry.enter();
             self.inner.call(request)
         };
-        RequestSpanFuture { inner, span, start }
+        RequestSpanFuture { inner, span, start, telemetry }
     }
 }
 
@@ -65,6 +70,8 @@ pub struct RequestSpanFuture<F> {
     inner: F,
     span: Span,
     start: Instant,
+    /// The request's trace context, current on this thread whenever the request runs.
+    telemetry: Incoming,
 }
 
 impl<F, E> Future for RequestSpanFuture<F>
@@ -76,9 +83,16 @@ where
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         let _entered = this.span.enter();
-        let result = ready!(Pin::new(&mut this.inner).poll(cx));
+        let result = {
+            let _current = this.telemetry.enter();
+            let result = ready!(Pin::new(&mut this.inner).poll(cx));
+            if let Ok(response) = &result {
+                finished(response, this.start.elapsed(), &this.span);
+            }
+            result
+        };
         if let Ok(response) = &result {
-            finished(response, this.start.elapsed(), &this.span);
+            this.telemetry.finish(response.status().as_u16(), this.start.elapsed());
         }
         Poll::Ready(result)
     }

@@ -11,6 +11,9 @@ pub enum Origin {
     OtherCredential,
     /// Local runs and tests only; refused or meaningless in Azure.
     Local,
+    /// Set by hand where the default does not fit (a sovereign cloud, a site the platform
+    /// variables do not name).
+    Optional,
 }
 
 pub struct Setting {
@@ -47,4 +50,13 @@ pub const SETTINGS: &[Setting] = &[
     s("VAULTFN_DEV_VAULT", Origin::Local),
     s("VAULTFN_TEST_RESOLVE", Origin::Local),
     s("VAULTFN_KEY_VAULT_EMULATOR", Origin::Local),
+    s("REFRESH_REFERENCES_ON_ROTATION", Origin::Deploy),
+    s("REFRESH_DEBOUNCE_SECONDS", Origin::Deploy),
+    s("WEBSITE_OWNER_NAME", Origin::Platform),
+    s("WEBSITE_RESOURCE_GROUP", Origin::Platform),
+    s("WEBSITE_SITE_NAME", Origin::Platform),
+    s("AZURE_RESOURCE_MANAGER_URL", Origin::Optional),
+    s("AZURE_FUNCTIONAPP_RESOURCE_ID", Origin::Optional),
+    s("APPLICATIONINSIGHTS_CONNECTION_STRING", Origin::Platform),
+    s("VAULTFN_TELEMETRY_INTERVAL_MS", Origin::Optional),
 ];

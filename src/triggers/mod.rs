@@ -47,6 +47,7 @@ async fn on_event(state: &AppState, data: &Value) -> Result<TriggerOutcome, ApiE
         "SecretNewVersionCreated" => {
             if let Ok(vault) = state.vault() {
                 vault.evict(secret).await;
+                crate::telemetry::metrics::cache_eviction();
             }
             tracing::info!(secret, version = event.version.as_deref().unwrap_or(""), settings = ?names, "new secret version: cached metadata dropped");
             logs.push(format!("secret {secret}: new version, cache entry dropped"));

@@ -9,8 +9,10 @@ use azure_core::error::ErrorKind;
 use azure_core::http::headers::RETRY_AFTER;
 use azure_core::http::policies::{RetryHeaders, RetryPolicy};
 use azure_core::http::{ClientOptions, RetryOptions, StatusCode, Transport};
+use azure_core::http::Pager;
 use azure_security_keyvault_secrets::models::{
-    SecretClientGetSecretOptions, SecretClientListSecretPropertiesOptions, SecretProperties,
+    ListSecretPropertiesResult, SecretClientGetSecretOptions, SecretClientListSecretPropertiesOptions,
+    SecretProperties,
 };
 use azure_security_keyvault_secrets::{ResourceExt, SecretClient, SecretClientOptions};
 use futures::TryStreamExt;
@@ -21,7 +23,7 @@ use super::config::KeyVaultConfig;
 use super::credential::CredentialKind;
 use super::error::{ForbiddenCode, VaultError};
 use super::metadata::{SecretMetadata, current_version};
-use super::{BackendKind, MetadataSource};
+use super::{BackendKind, MetadataSource, Progress};
 use crate::config_error::ConfigError;
 
 /// The error the credential answers a challenge for a foreign audience with.
@@ -86,7 +88,7 @@ impl KeyVaultSource {
         });
         let options = SecretClientOptions {
             client_options: ClientOptions {
-                transport: Some(Transport::new(Arc::new(http_client(cfg, budget)?))),
+                transport: Some(Transport::new(crate::http_client::traced(http_client(cfg, budget)?))),
                 retry: RetryOptions::custom(Arc::new(OneQuickRetry)),
                 ..Default::default()
             },
@@ -113,6 +115,23 @@ impl KeyVaultSource {
             }
             Err(_) => Err(VaultError::Timeout { budget_ms: self.budget.as_millis() as u64 }),
         }
+    }
+
+    /// Every item of a listing, page by page, each page reported to `progress`.
+    async fn all_pages(
+        &self,
+        pager: Pager<ListSecretPropertiesResult>,
+        progress: &Progress,
+        name: Option<&str>,
+    ) -> Result<Vec<SecretProperties>, VaultError> {
+        let mut pages = pager.into_pages();
+        let mut all = Vec::new();
+        while let Some(page) = pages.try_next().await.map_err(|e| self.map_err(name, e))? {
+            let page = page.into_model().map_err(|e| self.map_err(name, e))?;
+            all.extend(page.value);
+            progress.page();
+        }
+        Ok(all)
     }
 
     fn map_err(&self, name: Option<&str>, err: azure_core::Error) -> VaultError {
@@ -248,29 +267,36 @@ fn to_metadata(props: SecretProperties, fallback_name: Option<&str>) -> Option<S
 }
 
 impl MetadataSource for KeyVaultSource {
-    fn secret(&self, name: String) -> BoxFuture<'_, Result<Option<SecretMetadata>, VaultError>> {
-        Box::pin(self.within_budget(async move {
+    fn secret(&self, name: String, progress: Arc<Progress>) -> BoxFuture<'_, Result<Option<SecretMetadata>, VaultError>> {
+        Box::pin(async move {
             let pager =
                 self.client.list_secret_properties_versions(&name, None).map_err(|e| self.map_err(Some(&name), e))?;
-            let versions: Vec<SecretProperties> = match pager.try_collect().await {
+            let versions = match self.all_pages(pager, &progress, Some(&name)).await {
                 Ok(v) => v,
-                Err(e) => match self.map_err(Some(&name), e) {
-                    VaultError::NotFound { .. } => return Ok(None),
-                    other => return Err(other),
-                },
+                Err(VaultError::NotFound { .. }) => return Ok(None),
+                Err(other) => return Err(other),
             };
             Ok(current_version(versions.into_iter().filter_map(|p| to_metadata(p, Some(&name)))))
-        }))
+        })
     }
 
-    fn list(&self) -> BoxFuture<'_, Result<Vec<SecretMetadata>, VaultError>> {
-        Box::pin(self.within_budget(async move {
+    fn list(&self, progress: Arc<Progress>) -> BoxFuture<'_, Result<Vec<SecretMetadata>, VaultError>> {
+        Box::pin(async move {
             let pager = self.client.list_secret_properties(None).map_err(|e| self.map_err(None, e))?;
-            let all: Vec<SecretProperties> = pager.try_collect().await.map_err(|e| self.map_err(None, e))?;
+            let all = self.all_pages(pager, &progress, None).await?;
             let mut list: Vec<_> = all.into_iter().filter_map(|p| to_metadata(p, None)).collect();
             list.sort_by(|a, b| a.name.cmp(&b.name));
             Ok(list)
-        }))
+        })
+    }
+
+    fn stalled(&self, budget: Duration) -> VaultError {
+        if self.token_pending.load(Ordering::SeqCst) > 0 {
+            // A token endpoint that never answers is the credential's failure (503 naming it).
+            VaultError::Credential { kind: self.credential, rejected: false }
+        } else {
+            VaultError::Timeout { budget_ms: budget.as_millis() as u64 }
+        }
     }
 
     fn value<'a>(&'a self, name: &'a str, version: Option<&'a str>) -> BoxFuture<'a, Result<SecretString, VaultError>> {

@@ -105,7 +105,10 @@ impl ClientCertificate {
                 PASSWORD_SETTING,
                 "does not open the PFX in AZURE_CLIENT_CERTIFICATE_PATH (wrong or missing password)",
             ),
-            _ => bad(PATH_SETTING, "is neither a PEM file nor a PFX (PKCS#12) file this reader supports"),
+            _ => bad(
+                PATH_SETTING,
+                "is neither a PEM file nor a PFX (PKCS#12) file that opens with AZURE_CLIENT_CERTIFICATE_PASSWORD",
+            ),
         })?;
         let certs: Vec<Vec<u8>> = archive.certs.iter().map(|bag| bag.cert.as_der().to_vec()).collect();
         let mut keys = archive.keys.iter().filter_map(|bag| RsaKeyPair::from_pkcs8(bag.key.as_der()).ok());

@@ -41,12 +41,7 @@ pub struct VaultConfig {
     pub credential: CredentialSettings,
 }
 
-/// Settings that point the app at test doubles: a pinned address, an extra CA, a vault host that
-/// is not Key Vault's. Honoured only from the process environment of a local run (`vaultfn start`
-/// drops them from settings files, which a cloned repository controls) and refused in Azure.
-pub const TEST_SETTINGS: &[&str] = &["VAULTFN_TEST_RESOLVE", "KEY_VAULT_CA_FILE", EMULATOR_SETTING];
-/// `true` lets `KEY_VAULT_URL` name a host outside Key Vault's DNS suffixes (a local emulator).
-pub const EMULATOR_SETTING: &str = "VAULTFN_KEY_VAULT_EMULATOR";
+pub use crate::http_client::{EMULATOR_SETTING, TEST_SETTINGS, test_overrides};
 
 pub const DEFAULT_TIMEOUT_MS: u64 = 5000;
 pub const DEFAULT_TTL_SECONDS: u64 = 300;
@@ -111,18 +106,6 @@ impl VaultConfig {
             credential,
         }))
     }
-}
-
-/// The test doubles' CA and pins, shared by every HTTPS client of the app; all test settings are
-/// refused in Azure (`in_azure`: `WEBSITE_INSTANCE_ID` is set).
-pub fn test_overrides(vars: &HashMap<String, String>, in_azure: bool) -> Result<Overrides, ConfigError> {
-    if in_azure && let Some(setting) = TEST_SETTINGS.iter().find(|s| get(vars, s).is_some()) {
-        return Err(bad(
-            setting,
-            "is a test setting and is refused when running in Azure (WEBSITE_INSTANCE_ID is set)",
-        ));
-    }
-    Overrides::new(get(vars, "KEY_VAULT_CA_FILE"), get(vars, "VAULTFN_TEST_RESOLVE"))
 }
 
 /// The vault's URL and the token scope of its cloud.

@@ -91,17 +91,6 @@ impl CredentialSettings {
         }
         let authority_host = get(vars, "AZURE_AUTHORITY_HOST").map(parse_authority).transpose()?;
         let in_azure = get(vars, "WEBSITE_INSTANCE_ID").is_some();
-        let (ca_file, resolve) = (get(vars, "KEY_VAULT_CA_FILE"), get(vars, "VAULTFN_TEST_RESOLVE"));
-        if in_azure
-            && let Some(setting) = [("KEY_VAULT_CA_FILE", ca_file), ("VAULTFN_TEST_RESOLVE", resolve)]
-                .into_iter()
-                .find_map(|(setting, value)| value.map(|_| setting))
-        {
-            return Err(bad(
-                setting,
-                "is a test setting and is refused when running in Azure (WEBSITE_INSTANCE_ID is set)",
-            ));
-        }
         let secret = |key| get(vars, key).map(|v| SecretString::from(v.to_owned()));
         Ok(Self {
             forced,
@@ -120,7 +109,7 @@ impl CredentialSettings {
             authority_host,
             federated_token_file: get(vars, "AZURE_FEDERATED_TOKEN_FILE").map(PathBuf::from),
             in_azure,
-            overrides: Overrides::new(ca_file, resolve)?,
+            overrides: crate::http_client::test_overrides(vars, in_azure)?,
         })
     }
 
@@ -306,7 +295,7 @@ pub fn build_credential(s: &CredentialSettings) -> Result<(CredentialKind, Arc<d
             .map_err(|_| bad("KEY_VAULT_CA_FILE", "the HTTPS client could not be built with these certificates"))?;
         Ok(ClientOptions {
             retry: tight_retry(),
-            transport: Some(Transport::new(Arc::new(http))),
+            transport: Some(Transport::new(crate::http_client::traced(http))),
             ..Default::default()
         })
     };

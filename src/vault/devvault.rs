@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use secrecy::SecretString;
@@ -20,7 +21,7 @@ use time::OffsetDateTime;
 
 use super::error::{ForbiddenCode, VaultError};
 use super::metadata::{SecretMetadata, current_version};
-use super::{BackendKind, MetadataSource};
+use super::{BackendKind, MetadataSource, Progress};
 use crate::config_error::ConfigError;
 
 #[derive(Deserialize)]
@@ -154,14 +155,14 @@ fn take<V>(all: &mut BTreeMap<String, V>, name: &str) -> Option<V> {
 }
 
 impl MetadataSource for DevVault {
-    fn secret(&self, name: String) -> BoxFuture<'_, Result<Option<SecretMetadata>, VaultError>> {
+    fn secret(&self, name: String, _: Arc<Progress>) -> BoxFuture<'_, Result<Option<SecretMetadata>, VaultError>> {
         Box::pin(async move {
             let mut all = self.load()?;
             Ok(take(&mut all, &name).and_then(|versions| current_version(versions.into_iter().map(|v| v.meta))))
         })
     }
 
-    fn list(&self) -> BoxFuture<'_, Result<Vec<SecretMetadata>, VaultError>> {
+    fn list(&self, _: Arc<Progress>) -> BoxFuture<'_, Result<Vec<SecretMetadata>, VaultError>> {
         Box::pin(async move {
             Ok(self
                 .load()?
@@ -215,11 +216,11 @@ mod tests {
     #[tokio::test]
     async fn answers_like_key_vault() {
         let vault = example();
-        let db = vault.secret("database-password".into()).await.unwrap().unwrap();
+        let db = vault.secret("database-password".into(), Default::default()).await.unwrap().unwrap();
         assert_eq!(db.version.as_deref(), Some("9f8e7d6c5b4a39281706f5e4d3c2b1a0"));
         assert_eq!(db.tags.get("owner").map(String::as_str), Some("platform"));
-        assert!(vault.secret("missing".into()).await.unwrap().is_none());
-        let list = vault.list().await.unwrap();
+        assert!(vault.secret("missing".into(), Default::default()).await.unwrap().is_none());
+        let list = vault.list(Default::default()).await.unwrap();
         assert_eq!(list.len(), 3);
         assert!(list.iter().all(|m| m.version.is_none()));
     }
@@ -227,13 +228,17 @@ mod tests {
     #[tokio::test]
     async fn names_match_case_insensitively_as_in_key_vault() {
         let vault = example();
-        let upper = vault.secret("Legacy-Webhook-Token".into()).await.unwrap().expect("found in any case");
+        let upper = vault.secret("Legacy-Webhook-Token".into(), Default::default()).await.unwrap().expect("found in any case");
         assert_eq!(upper.name, "legacy-webhook-token");
         assert!(vault.value("DATABASE-PASSWORD", None).await.is_ok());
         // Through the service's case-insensitive cache, one casing never hides another.
         let service = super::super::VaultService::with_source(
             std::sync::Arc::new(example()),
-            std::time::Duration::from_secs(30),
+            crate::vault::CachePolicy {
+                ttl: std::time::Duration::from_secs(30),
+                budget: std::time::Duration::from_secs(5),
+                ceiling: std::time::Duration::from_secs(60),
+            },
             30,
         );
         assert!(service.get("Legacy-Webhook-Token").await.is_ok());

@@ -33,6 +33,9 @@ pub enum VaultError {
     Upstream { status: Option<u16>, code: Option<String>, challenge: bool },
     #[error("the dev vault file cannot be used")]
     DevVault { reason: String },
+    /// A listing too long for one request's budget goes on in the background; come back.
+    #[error("the answer is being prepared")]
+    Preparing { pages: usize, retry_after: Duration },
 }
 
 /// The inner code of a Key Vault 403, which says what to fix.
@@ -97,7 +100,8 @@ impl VaultError {
             | Self::Credential { .. }
             | Self::Unreachable
             | Self::NotConfigured
-            | Self::DevVault { .. } => 503,
+            | Self::DevVault { .. }
+            | Self::Preparing { .. } => 503,
             Self::Timeout { .. } => 504,
             Self::Upstream { .. } => 502,
         }
@@ -118,6 +122,7 @@ impl VaultError {
             Self::NotConfigured => "key-vault-not-configured",
             Self::Upstream { .. } => "key-vault-upstream-error",
             Self::DevVault { .. } => "dev-vault-unavailable",
+            Self::Preparing { .. } => "answer-being-prepared",
         }
     }
 
@@ -135,6 +140,7 @@ impl VaultError {
             Self::NotConfigured => "Key Vault not configured",
             Self::Upstream { .. } => "Unexpected Key Vault response",
             Self::DevVault { .. } => "Dev vault unavailable",
+            Self::Preparing { .. } => "Answer being prepared",
         }
     }
 
@@ -170,6 +176,10 @@ impl VaultError {
                 code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default()
             ),
             Self::DevVault { reason } => format!("The dev vault file (VAULTFN_DEV_VAULT) cannot be used: {reason}."),
+            Self::Preparing { pages, retry_after } => format!(
+                "Key Vault's listing is longer than one request's budget (KEY_VAULT_TIMEOUT_MS): {pages} page(s) read so far, and it goes on in the background. Retry after {} s; the answer is then served from the cache.",
+                retry_after.as_secs().max(1)
+            ),
         }
     }
 
@@ -178,6 +188,7 @@ impl VaultError {
         match self {
             Self::Throttled { retry_after } => Some(retry_after.unwrap_or(DEFAULT_RETRY_AFTER).as_secs().max(1)),
             Self::Credential { .. } | Self::Unreachable => Some(5),
+            Self::Preparing { retry_after, .. } => Some(retry_after.as_secs().max(1)),
             _ => None,
         }
     }
@@ -192,6 +203,7 @@ impl VaultError {
                 | Self::Timeout { .. }
                 | Self::Unreachable
                 | Self::Upstream { .. }
+                | Self::Preparing { .. }
         )
     }
 }

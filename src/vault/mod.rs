@@ -21,7 +21,7 @@ use time::OffsetDateTime;
 use tokio::sync::watch;
 
 pub use crate::config_error::ConfigError;
-pub use cache::CacheStatus;
+pub use cache::{CachePolicy, CacheStatus, Progress};
 pub use config::{BackendConfig, VaultConfig};
 pub use credential::{CredentialKind, CredentialSettings, build_credential};
 pub use error::{ForbiddenCode, VaultError, validate_name};
@@ -43,11 +43,17 @@ impl fmt::Display for BackendKind {
     }
 }
 
-/// Where metadata comes from. Names reaching a source are already validated.
+/// Where metadata comes from. Names reaching a source are already validated. Listings report each
+/// page to `progress` and are not bounded by a request's budget (the cache bounds the wait).
 pub trait MetadataSource: Send + Sync {
     /// The current version's metadata; `Ok(None)` when the secret does not exist.
-    fn secret(&self, name: String) -> BoxFuture<'_, Result<Option<SecretMetadata>, VaultError>>;
-    fn list(&self) -> BoxFuture<'_, Result<Vec<SecretMetadata>, VaultError>>;
+    fn secret(&self, name: String, progress: Arc<Progress>) -> BoxFuture<'_, Result<Option<SecretMetadata>, VaultError>>;
+    fn list(&self, progress: Arc<Progress>) -> BoxFuture<'_, Result<Vec<SecretMetadata>, VaultError>>;
+    /// What a listing that read nothing within `budget` means (a token still pending is the
+    /// credential's failure, not the vault's).
+    fn stalled(&self, budget: Duration) -> VaultError {
+        VaultError::Timeout { budget_ms: budget.as_millis() as u64 }
+    }
     fn value<'a>(&'a self, name: &'a str, version: Option<&'a str>) -> BoxFuture<'a, Result<SecretString, VaultError>>;
     /// Makes the first real request cheap (challenge, token); harmless to call again.
     fn warm_up(&self) -> BoxFuture<'_, Result<(), VaultError>>;
@@ -61,7 +67,11 @@ pub struct VaultService {
     cache: cache::MetadataCache,
     warning_days: u32,
     warmed: watch::Receiver<bool>,
+    budget: Duration,
 }
+
+/// How long a listing may go on in the background once a request has stopped waiting for it.
+pub const LISTING_CEILING: Duration = Duration::from_secs(60);
 
 impl VaultService {
     /// Builds the backend the settings name and starts warming it in the background.
@@ -75,11 +85,12 @@ impl VaultService {
             BackendConfig::DevVault { path } => Arc::new(devvault::DevVault::open(path)?),
         };
         tracing::info!(backend = %source.kind(), "secret backend ready");
-        Ok(Self::with_source(source, cfg.metadata_ttl, cfg.expiry_warning_days))
+        let policy = CachePolicy { ttl: cfg.metadata_ttl, budget: cfg.timeout, ceiling: cfg.timeout.max(LISTING_CEILING) };
+        Ok(Self::with_source(source, policy, cfg.expiry_warning_days))
     }
 
     /// A service over any source (tests, or a source built by hand).
-    pub fn with_source(source: Arc<dyn MetadataSource>, ttl: Duration, warning_days: u32) -> Self {
+    pub fn with_source(source: Arc<dyn MetadataSource>, policy: CachePolicy, warning_days: u32) -> Self {
         let (done, warmed) = watch::channel(false);
         let warming = source.clone();
         tokio::spawn(async move {
@@ -91,7 +102,7 @@ impl VaultService {
             }
             let _ = done.send(true);
         });
-        Self { source, cache: cache::MetadataCache::new(ttl), warning_days, warmed }
+        Self { source, cache: cache::MetadataCache::new(policy), warning_days, warmed, budget: policy.budget }
     }
 
     /// Resolves once the start-up warm-up has finished, successfully or not.
@@ -139,7 +150,11 @@ impl VaultService {
         } else {
             Cow::Borrowed(name)
         };
-        self.cache.cached_secret(&key, || self.source.secret(name.to_owned())).await
+        let (source, name, budget) = (self.source.clone(), name.to_owned(), self.budget);
+        let stalled = || self.source.stalled(budget);
+        self.cache
+            .cached_secret(&key, stalled, move |progress| Box::pin(async move { source.secret(name, progress).await }))
+            .await
     }
 
     /// Forgets what is cached about `name` (a new version was announced), so the next request asks
@@ -156,10 +171,22 @@ impl VaultService {
 
     /// [`list`](Self::list) plus how the cache answered.
     pub async fn list_with_status(&self) -> Result<(Vec<SecretMetadata>, CacheStatus), VaultError> {
-        let (list, status) = self.cache.list(|| self.source.list()).await?;
+        let (source, budget) = (self.source.clone(), self.budget);
+        let stalled = || self.source.stalled(budget);
+        let (list, status) =
+            self.cache.list(stalled, move |progress| Box::pin(async move { source.list(progress).await })).await?;
         let now = OffsetDateTime::now_utc();
-        let list = list.into_iter().map(|m| m.with_expiry(now, self.warning_days)).collect();
+        let stale = status == CacheStatus::Stale;
+        let list = list
+            .iter()
+            .map(|m| SecretMetadata { stale, ..m.clone() }.with_expiry(now, self.warning_days))
+            .collect();
         Ok((list, status))
+    }
+
+    /// The cache's counts since start.
+    pub fn cache_stats(&self) -> &cache::CacheStats {
+        self.cache.stats()
     }
 
     /// A secret's value, for resolving references locally. Never cached.

@@ -177,6 +177,14 @@ async fn run(name: String, inject: Inject, expect: Expect) {
         Inject::Vault(_) => proxy.set_fault(Fault::None),
         Inject::Token(_) => identity.set_mode(TokenMode::Normal),
     }
+    if let Inject::Vault(Fault::Throttle { retry_after }) = &inject {
+        // A throttled vault is asked nothing until Retry-After has passed, whatever is asked.
+        let before = proxy.total();
+        let during = handler.get(CACHED).await;
+        assert_eq!(during.header("x-cache"), Some("stale"), "served stale behind the gate");
+        assert_eq!(proxy.total(), before, "no Key Vault request while the gate is closed");
+        tokio::time::sleep(Duration::from_secs(*retry_after)).await;
+    }
     let recovered = handler.get(CACHED).await;
     assert_fresh("once the fault clears", &recovered);
     assert_eq!(recovered.header("x-cache"), Some("miss"), "asked Key Vault again");

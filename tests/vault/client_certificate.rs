@@ -133,7 +133,7 @@ async fn pfx_files_open_with_their_password() {
     for password in [Some("not the password"), None] {
         s.certificate_file("app.pfx", &pfx(&cert, "p12 pass"), password);
         let settings = CredentialSettings::from_vars(&s.vars).unwrap();
-        let err = build_credential(&settings).err().expect("refused");
+        let Err(err) = build_credential(&settings) else { panic!("a wrong password must be refused") };
         assert_eq!(err.setting, "AZURE_CLIENT_CERTIFICATE_PASSWORD", "{err}");
         assert!(!err.to_string().contains("not the password") && !err.to_string().contains("p12 pass"), "{err}");
     }

@@ -52,6 +52,12 @@ async fn upstream_errors_map_to_the_documented_answers() {
     within_budget(started);
     assert_eq!((err.status(), err.retry_after()), (503, Some(7)));
 
+    // The 429 closed the process-wide gate: nothing is asked of the vault until Retry-After.
+    let before = proxy.total();
+    let gated = svc.get("expiring-secret").await.unwrap_err();
+    assert!(matches!(gated, VaultError::Throttled { .. }) && proxy.total() == before, "{gated:?}");
+
+    let (svc, proxy) = h.service(&[("KEY_VAULT_TIMEOUT_MS", "1000")]).await;
     proxy.set_fault(Fault::ServerError);
     assert_eq!(svc.get("plain-secret").await.unwrap_err().status(), 502);
 

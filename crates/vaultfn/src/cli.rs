@@ -21,7 +21,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the app locally like the Functions host: keys enforced, admin API, references resolved.
     Start(StartArgs),
-    /// List, show, create, set and delete function keys through the admin API.
+    /// List, show, create, set and delete function keys through the admin API, or over Resource
+    /// Manager with your own Azure credential (--app, --resource-group).
     Keys(keys::cli::KeysArgs),
     /// What the platform resolved for each Key Vault reference of a deployed app (over Resource
     /// Manager), against the vault's current version; `refresh` makes it resolve them again.

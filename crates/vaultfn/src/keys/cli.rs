@@ -1,5 +1,6 @@
 //! `vaultfn keys`: a client of the host's admin key API, for `vaultfn start` (master key read
-//! from the local key store) or a deployed app (`--url`, `--master-key`/`VAULTFN_MASTER_KEY`).
+//! from the local key store) or a deployed app (`--url`, `--master-key`/`VAULTFN_MASTER_KEY`);
+//! with `--app` the same verbs go over Resource Manager instead (`keys::arm`).
 //! Prints keys because showing them is what the user asked for, except a value the user set;
 //! errors never carry one.
 //!
@@ -19,6 +20,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::Value;
 use url::{Host, Url};
 
+use crate::azure::AppTarget;
 use crate::devhost::local_settings::{LocalSettings, SETTINGS_FILE};
 use crate::devhost::start::secrets_dir;
 use crate::keys::store::settings::{self as storage, STORAGE_CONNECTION, STORAGE_TYPE};
@@ -43,9 +45,11 @@ pub struct Target {
     /// The app's base URL: https, or http on a loopback address (`vaultfn start`).
     #[arg(long, global = true, default_value = "http://127.0.0.1:7071")]
     pub url: String,
-    /// The master key [default for a loopback --url: read from the local key store; required
-    /// for any other].
-    #[arg(long, global = true, env = "VAULTFN_MASTER_KEY", hide_env_values = true)]
+    /// The master key [default: VAULTFN_MASTER_KEY, else, for a loopback --url, read from the
+    /// local key store; required for any other].
+    // VAULTFN_MASTER_KEY is read by hand rather than with clap's `env`: clap would count an
+    // exported variable as the option given and refuse it next to --app.
+    #[arg(long, global = true)]
     pub master_key: Option<String>,
     /// Script root whose local key store holds the master key.
     #[arg(long, global = true, default_value = ".")]
@@ -53,6 +57,19 @@ pub struct Target {
     /// Print the admin API's JSON instead of a table.
     #[arg(long, global = true)]
     pub json: bool,
+    /// A deployed function app, managed over Resource Manager with your own Azure credential
+    /// (`az login`, or what `vaultfn whoami` shows) instead of the admin API and a master key.
+    #[arg(long, global = true, conflicts_with_all = ["url", "master_key"], requires = "resource_group")]
+    pub app: Option<String>,
+    /// The app's resource group (with --app).
+    #[arg(long, global = true, requires = "app")]
+    pub resource_group: Option<String>,
+    /// The app's subscription (with --app) [default: AZURE_SUBSCRIPTION_ID, else `az account show`].
+    #[arg(long, global = true, requires = "app")]
+    pub subscription: Option<String>,
+    /// A deployment slot of the app instead of its production site (with --app).
+    #[arg(long, global = true, requires = "app")]
+    pub slot: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -88,6 +105,15 @@ pub async fn run(args: KeysArgs) -> ExitCode {
 
 async fn execute(args: KeysArgs) -> Result<(), String> {
     let t = &args.target;
+    if let (Some(app), Some(resource_group)) = (&t.app, &t.resource_group) {
+        let target = AppTarget {
+            app: app.clone(),
+            resource_group: resource_group.clone(),
+            subscription: t.subscription.clone(),
+            slot: t.slot.clone(),
+        };
+        return super::arm::execute(&args.action, t, target).await;
+    }
     // Checked before anything is read or sent: a refused URL costs nothing.
     let app = AppUrl::parse(&t.url)?;
     let master = master_key(t, &app)?;
@@ -231,8 +257,9 @@ fn is_loopback(host: &Host<&str>) -> bool {
 /// with the developer's own access, which this command has no business borrowing for a key the
 /// user can pass.
 fn master_key(t: &Target, app: &AppUrl) -> Result<SecretString, String> {
-    if let Some(key) = t.master_key.as_deref().filter(|k| !k.is_empty()) {
-        return Ok(SecretString::from(key.to_owned()));
+    let from_env = || std::env::var("VAULTFN_MASTER_KEY").ok();
+    if let Some(key) = t.master_key.clone().or_else(from_env).filter(|k| !k.is_empty()) {
+        return Ok(SecretString::from(key));
     }
     if !app.loopback {
         return Err(format!(
@@ -303,7 +330,7 @@ fn row(key: &Value) -> (String, String) {
     (field("name"), field("value"))
 }
 
-fn print_table(rows: &[(String, String)]) {
+pub(super) fn print_table(rows: &[(String, String)]) {
     let width = rows.iter().map(|(n, _)| n.len()).chain(["NAME".len()]).max().unwrap_or(4);
     println!("{:width$}  VALUE", "NAME");
     for (name, value) in rows {
@@ -312,7 +339,7 @@ fn print_table(rows: &[(String, String)]) {
 }
 
 /// The value for `keys set`: from the terminal without echo, else from piped stdin.
-fn read_value(name: &str) -> Result<SecretString, String> {
+pub(super) fn read_value(name: &str) -> Result<SecretString, String> {
     let value = if std::io::stdin().is_terminal() {
         rpassword::prompt_password(format!("Value for {name:?} (not shown): "))
             .map_err(|e| format!("cannot read the value from the terminal: {e}"))?
@@ -328,7 +355,7 @@ fn read_value(name: &str) -> Result<SecretString, String> {
     Ok(SecretString::from(value))
 }
 
-fn encode(segment: &str) -> String {
+pub(super) fn encode(segment: &str) -> String {
     url::form_urlencoded::byte_serialize(segment.as_bytes()).collect::<String>().replace('+', "%20")
 }
 
@@ -374,6 +401,10 @@ mod tests {
             master_key: None,
             script_root: dir.path().to_owned(),
             json: false,
+            app: None,
+            resource_group: None,
+            subscription: None,
+            slot: None,
         };
         let app = AppUrl::parse(&target.url).unwrap();
         let error = master_key(&target, &app).unwrap_err();

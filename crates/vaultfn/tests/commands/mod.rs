@@ -2,3 +2,4 @@
 
 mod check;
 mod identity;
+mod keys_arm;

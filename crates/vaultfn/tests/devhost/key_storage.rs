@@ -150,10 +150,11 @@ async fn admin_changes_reach_key_vault_and_survive_soft_delete() {
     let proxy = testbed.proxy();
     let vault = Vault::new(&testbed, &proxy);
     let host = TestHost::start_with_env(keyvault_root(VAULT_URI), &[], &vault_env(&testbed, &proxy)).await;
-    // What the host creates at start, under its own names; the seeded master key is kept.
-    assert!(vault.value("host--functionKey--default").await.is_some(), "{}", host.output());
-    assert!(vault.value("function--config-045check--default").await.is_some());
+    // At start the host gives a function without keys its default key, under the host's name; the
+    // seeded master key stays, and host keys that exist are not added to.
+    assert!(vault.value("function--config-045check--default").await.is_some(), "{}", host.output());
     assert_eq!(vault.value("host--masterKey--master").await, Some(master.clone()));
+    assert_eq!(vault.value("host--functionKey--default").await, None);
 
     let key_path = "/admin/functions/config-check/keys/ci_key";
     let secret = "function--config-045check--ci-095key";
@@ -244,7 +245,7 @@ fn an_unreachable_or_refused_store_fails_the_start_naming_the_setting() {
 
 #[tokio::test]
 async fn files_stay_the_default_and_an_explicit_type_wins() {
-    let root = ScriptRoot::new(false);
+    let root = ScriptRoot::new(true);
     root.edit_json("local.settings.json.example", |json| {
         // Blob storage would be the default with this, were files not chosen.
         json["Values"]["AzureWebJobsStorage"] = "UseDevelopmentStorage=true".into();

@@ -55,9 +55,9 @@ async fn keys_the_host_wrote_to_blob_storage_open_functions() {
     let client = client(port);
     client.create_container(CONTAINER).await.unwrap();
     for (blob, body) in [("host.json", HOST_FIXTURE), ("config-check.json", FUNCTION_FIXTURE)] {
-        let written =
-            client.put(CONTAINER, &format!("{id}/{blob}"), body.to_vec(), "application/json", Condition::Absent);
-        assert!(written.await.unwrap().is_some());
+        let name = format!("{id}/{blob}");
+        let written = client.put(CONTAINER, &name, body.to_vec(), "application/json", Condition::Absent).await;
+        assert!(written.unwrap().is_some());
     }
     let (host_keys, function_keys) = (fixture(HOST_FIXTURE), fixture(FUNCTION_FIXTURE));
     let master = host_keys["masterKey"]["value"].as_str().unwrap().to_owned();

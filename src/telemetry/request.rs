@@ -1,0 +1,176 @@
+//! One incoming request's telemetry: the trace it continues (headers in forwarding mode, the
+//! payload in payload mode), the function it invokes, and the Request sent to Application
+//! Insights once it is answered.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use axum::extract::{MatchedPath, Request};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::context::{self, Entered, RequestContext, TRACEPARENT, TRACESTATE, TraceParent};
+use crate::functions::{FUNCTIONS, ROUTE_PREFIX};
+use crate::routes::INVOCATION_ID_HEADER;
+
+/// Kept by the request's future from its first poll to its answer.
+pub struct Incoming {
+    context: Option<RequestContext>,
+    started: SystemTime,
+    /// Only kept when telemetry is exported: what the Request names besides the function.
+    route: Option<(Arc<str>, Box<str>)>,
+}
+
+impl Incoming {
+    pub fn start(request: &Request) -> Self {
+        let headers = request.headers();
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let tracestate = joined(headers.get_all(TRACESTATE).iter().filter_map(|v| v.to_str().ok()));
+        let mut context =
+            RequestContext::new(header(TRACEPARENT), tracestate.as_deref(), header(INVOCATION_ID_HEADER));
+        let matched = request.extensions().get::<MatchedPath>();
+        context.function = matched.and_then(|m| function_of(m.as_str()));
+        let route = super::exporting()
+            .then(|| matched.map(|m| (Arc::<str>::from(m.as_str()), request.uri().path().into())))
+            .flatten();
+        Self { context: Some(context), started: SystemTime::now(), route }
+    }
+
+    /// Makes this request the thread's current one while the guard lives.
+    pub fn enter(&mut self) -> Entered<'_> {
+        context::enter(&mut self.context)
+    }
+
+    /// Sends the Request, when telemetry is exported and the request invoked a function.
+    pub fn finish(&mut self, status: u16, elapsed: Duration) {
+        let (Some(context), Some((route, path))) = (self.context.take(), self.route.take()) else {
+            return;
+        };
+        super::spans::request(&context, &route, &path, status, self.started, elapsed);
+    }
+}
+
+/// Several `tracestate` headers are one list.
+fn joined<'a>(values: impl Iterator<Item = &'a str>) -> Option<String> {
+    let all: Vec<&str> = values.map(str::trim).filter(|v| !v.is_empty()).collect();
+    (!all.is_empty()).then(|| all.join(","))
+}
+
+/// The function a forwarded route belongs to (`/api/secrets/{name}` is `secret-metadata`).
+fn function_of(matched: &str) -> Option<&'static str> {
+    let route = matched.strip_prefix('/')?.strip_prefix(ROUTE_PREFIX)?.strip_prefix('/')?;
+    FUNCTIONS.iter().find(|f| f.route == route).map(|f| f.name)
+}
+
+/// Names the function a payload-mode invocation runs (its path says which).
+pub fn invoked(function: &'static str) {
+    context::with_current_mut(|c| c.function = Some(function));
+}
+
+/// What a payload says about its trace: `Metadata` carries the host's own invocation context
+/// (`TraceContext` or `traceparent`), which wins over the request the host made to us; the
+/// original caller's `Data.req.Headers` count only when nothing else did. The invocation id
+/// comes from `Metadata.InvocationId` when no header carried one.
+pub fn adopt_payload(body: &[u8]) {
+    let Ok(payload) = serde_json::from_slice::<Payload>(body) else {
+        return;
+    };
+    let metadata = payload.metadata.unwrap_or_default();
+    let meta = |name: &str| metadata.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v);
+    let text = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_owned);
+    let trace_context = meta("TraceContext").and_then(Value::as_object);
+    let field = |name: &str| trace_context.and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)));
+    let (from_metadata, metadata_state) = match field("TraceParent") {
+        Some((_, parent)) => (text(Some(parent)), text(field("TraceState").map(|(_, v)| v))),
+        None => (text(meta(TRACEPARENT)), text(meta(TRACESTATE))),
+    };
+    let request_headers = payload.data.and_then(|d| d.req).map(|r| r.headers).unwrap_or_default();
+    let header = |name: &str| -> Vec<&str> {
+        match request_headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v) {
+            Some(Value::String(one)) => vec![one],
+            Some(Value::Array(all)) => all.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let from_headers = header(TRACEPARENT).first().and_then(|v| TraceParent::parse(v));
+    let headers_state = joined(header(TRACESTATE).into_iter());
+    let invocation_id = text(meta("InvocationId"));
+    context::with_current_mut(|c| {
+        match from_metadata.as_deref().and_then(TraceParent::parse) {
+            Some(parent) => c.continue_from(parent, metadata_state.as_deref()),
+            None => {
+                if let (None, Some(parent)) = (c.parent, from_headers) {
+                    c.continue_from(parent, headers_state.as_deref());
+                }
+            }
+        }
+        c.set_invocation_id(invocation_id.as_deref());
+    });
+}
+
+#[derive(Deserialize)]
+struct Payload {
+    #[serde(rename = "Data", default)]
+    data: Option<PayloadData>,
+    #[serde(rename = "Metadata", default)]
+    metadata: Option<serde_json::Map<String, Value>>,
+}
+
+#[derive(Deserialize)]
+struct PayloadData {
+    #[serde(default)]
+    req: Option<PayloadRequest>,
+}
+
+#[derive(Deserialize)]
+struct PayloadRequest {
+    /// Arrays of strings as the host sends them; a plain string is read too.
+    #[serde(rename = "Headers", default)]
+    headers: serde_json::Map<String, Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOST: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const CALLER: &str = "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01";
+
+    fn adopted(outer: Option<&str>, body: Value) -> RequestContext {
+        let mut slot = Some(RequestContext::new(outer, None, None));
+        {
+            let _entered = context::enter(&mut slot);
+            adopt_payload(body.to_string().as_bytes());
+        }
+        slot.unwrap()
+    }
+
+    #[test]
+    fn the_payload_metadata_wins_then_the_outer_request_then_the_callers_headers() {
+        let headers = serde_json::json!({"req": {"Headers": {"TraceParent": [CALLER], "x-functions-key": ["k"]}}});
+        let body = serde_json::json!({
+            "Data": headers,
+            "Metadata": {"TraceContext": {"TraceParent": HOST, "TraceState": "az=1"}, "InvocationId": "inv-1"}
+        });
+        let c = adopted(None, body);
+        assert_eq!(c.parent.unwrap().to_string(), "b7ad6b7169203331");
+        assert_eq!((c.state.as_deref(), c.invocation_id.as_deref()), (Some("az=1"), Some("inv-1")));
+
+        let c = adopted(Some(HOST), serde_json::json!({"Data": headers, "Metadata": {}}));
+        assert_eq!(c.parent.unwrap().to_string(), "b7ad6b7169203331", "the outer request's parent stays");
+        let c = adopted(None, serde_json::json!({"Data": headers, "Metadata": {"sys": {}}}));
+        assert_eq!(c.parent.unwrap().to_string(), "00f067aa0ba902b7");
+        let c = adopted(None, serde_json::json!({"Data": {"timer": "{}"}, "Metadata": {"traceparent": HOST}}));
+        assert_eq!(c.trace_id.to_string(), "0af7651916cd43dd8448eb211c80319c");
+        let c = adopted(None, serde_json::json!("not a payload"));
+        assert!(c.parent.is_none());
+    }
+
+    #[test]
+    fn forwarded_routes_name_their_function() {
+        assert_eq!(function_of("/api/config-check"), Some("config-check"));
+        assert_eq!(function_of("/api/secrets/{name}"), Some("secret-metadata"));
+        assert_eq!(function_of("/{function}"), None);
+        assert_eq!(function_of("/"), None);
+    }
+}
