@@ -33,8 +33,7 @@ pub fn init(config: &crate::settings::Config) {
     let from_env = std::env::var("RUST_LOG").ok().and_then(|v| Some((EnvFilter::try_new(&v).ok()?, v)));
     let (filter, directives) = from_env.unwrap_or_else(|| (EnvFilter::new("info"), "info".to_owned()));
     let format = fmt::format().json().with_current_span(true).with_span_list(false);
-    let output =
-        fmt::layer().event_format(WithTraceIds(format)).fmt_fields(SpanFields).with_writer(std::io::stdout);
+    let output = fmt::layer().event_format(WithTraceIds(format)).fmt_fields(SpanFields).with_writer(std::io::stdout);
     let registry = tracing_subscriber::registry().with(output);
     let export = insights::Settings::read(config).and_then(|s| s.map(insights::start).transpose());
     match &export {

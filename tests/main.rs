@@ -8,4 +8,5 @@ mod hostile;
 mod infra;
 mod layout;
 mod support;
+mod telemetry;
 mod vault;

@@ -70,13 +70,16 @@ impl Settings {
                     .ok()
                     .filter(|ms| (10..=600_000).contains(ms))
                     .map(Duration::from_millis)
-                    .ok_or_else(|| format!("{INTERVAL_SETTING} must be a whole number of milliseconds from 10 to 600000"))?,
+                    .ok_or_else(|| {
+                        format!("{INTERVAL_SETTING} must be a whole number of milliseconds from 10 to 600000")
+                    })?,
             ),
         };
         // Resource Manager's settings carry the process's overrides, refused in Azure.
         let overrides = config.arm.as_ref().map(|arm| arm.overrides.clone()).unwrap_or_default();
         // Trailing or doubled separators, as copied from the portal, are not an error.
-        let connection_string = connection_string.split(';').filter(|p| !p.trim().is_empty()).collect::<Vec<_>>().join(";");
+        let connection_string =
+            connection_string.split(';').filter(|p| !p.trim().is_empty()).collect::<Vec<_>>().join(";");
         let instance = config.plain("WEBSITE_INSTANCE_ID").map(str::to_owned);
         Ok(Some(Self { connection_string, interval, overrides, instance }))
     }
@@ -105,8 +108,9 @@ impl Pipeline {
 /// Starts the exporter and its batch threads; the logger is what the log layer sends through.
 pub fn start(settings: Settings) -> Result<SdkLogger, String> {
     let client = ExportClient::new(&settings.overrides)?;
-    let exporter = Exporter::new_from_connection_string(&settings.connection_string, client)
-        .map_err(|_| format!("{CONNECTION_STRING} is not a connection string (InstrumentationKey=…;IngestionEndpoint=https://…)"))?;
+    let exporter = Exporter::new_from_connection_string(&settings.connection_string, client).map_err(|_| {
+        format!("{CONNECTION_STRING} is not a connection string (InstrumentationKey=…;IngestionEndpoint=https://…)")
+    })?;
     let mut resource = Resource::builder_empty()
         .with_service_name(NAME)
         .with_attribute(KeyValue::new("service.version", env!("CARGO_PKG_VERSION")));
@@ -124,8 +128,10 @@ pub fn start(settings: Settings) -> Result<SdkLogger, String> {
         .build();
     let spans = BatchSpanProcessor::new(span_exporter, span_config);
 
-    let log_config =
-        opentelemetry_sdk::logs::BatchConfigBuilder::default().with_max_queue_size(MAX_QUEUE).with_scheduled_delay(delay).build();
+    let log_config = opentelemetry_sdk::logs::BatchConfigBuilder::default()
+        .with_max_queue_size(MAX_QUEUE)
+        .with_scheduled_delay(delay)
+        .build();
     let logs = SdkLoggerProvider::builder()
         .with_log_processor(BatchLogProcessor::builder(exporter.clone()).with_batch_config(log_config).build())
         .with_resource(resource.clone())

@@ -42,5 +42,9 @@ pub(super) fn register(meter: &Meter) -> Histogram<f64> {
             .with_callback(move |observer| observer.observe(counter.load(Ordering::Relaxed), &[]))
             .build();
     }
-    meter.f64_histogram("vaultfn.key_vault.duration").with_unit("ms").with_description("One Key Vault HTTP call").build()
+    meter
+        .f64_histogram("vaultfn.key_vault.duration")
+        .with_unit("ms")
+        .with_description("One Key Vault HTTP call")
+        .build()
 }

@@ -40,7 +40,8 @@ impl HttpClient for Traced {
         let token = headers.get_optional_str(&IDENTITY_HEADER).is_some()
             || headers.get_optional_str(&IMDS_HEADER).is_some()
             || request.url().path().ends_with("/token");
-        let call = Call::start(request.method().as_str(), request.url(), if token { Target::Token } else { Target::KeyVault });
+        let call =
+            Call::start(request.method().as_str(), request.url(), if token { Target::Token } else { Target::KeyVault });
         let mut request = request.clone();
         request.insert_header(TRACEPARENT, call.traceparent.header());
         if let Some(state) = &call.state {

@@ -26,8 +26,7 @@ impl Incoming {
         let headers = request.headers();
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         let tracestate = joined(headers.get_all(TRACESTATE).iter().filter_map(|v| v.to_str().ok()));
-        let mut context =
-            RequestContext::new(header(TRACEPARENT), tracestate.as_deref(), header(INVOCATION_ID_HEADER));
+        let mut context = RequestContext::new(header(TRACEPARENT), tracestate.as_deref(), header(INVOCATION_ID_HEADER));
         let matched = request.extensions().get::<MatchedPath>();
         context.function = matched.and_then(|m| function_of(m.as_str()));
         let route = super::exporting()

@@ -16,7 +16,14 @@ use super::outgoing::{Call, Target};
 
 /// The Request of one invocation, named by its function; requests that invoke none (the host's
 /// readiness poll, unknown routes) are left to the host's own telemetry.
-pub(super) fn request(context: &RequestContext, route: &str, path: &str, status: u16, started: SystemTime, elapsed: Duration) {
+pub(super) fn request(
+    context: &RequestContext,
+    route: &str,
+    path: &str,
+    status: u16,
+    started: SystemTime,
+    elapsed: Duration,
+) {
     let (Some(pipeline), Some(function)) = (pipeline(), context.function) else {
         return;
     };

@@ -107,12 +107,12 @@ async fn a_listing_without_progress_is_abandoned_so_recovery_shows_at_once() {
 }
 
 #[test]
-fn ttls_are_jittered_within_a_fifth() {
+fn ttls_are_jittered_within_a_tenth() {
     let ttl = Duration::from_secs(300);
     let samples: Vec<Duration> = (0..1000).map(|_| jitter(ttl)).collect();
-    assert!(samples.iter().all(|d| *d >= ttl.mul_f64(0.8) && *d <= ttl));
+    assert!(samples.iter().all(|d| *d >= ttl.mul_f64(JITTER_FLOOR) && *d <= ttl));
     let spread = samples.iter().max().unwrap().as_secs_f64() - samples.iter().min().unwrap().as_secs_f64();
-    assert!(spread > 40.0, "a fleet must not refresh in step: spread {spread} s");
+    assert!(spread > 20.0, "a fleet must not refresh in step: spread {spread} s");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -121,15 +121,15 @@ async fn a_hot_entry_is_refreshed_ahead_of_expiry() {
     let calls = Arc::new(AtomicUsize::new(0));
     let fetch = || counted(&calls, 1, Duration::from_millis(1), Ok(Some(meta("hot"))));
     assert_eq!(get(&cache, "hot", fetch()).await, Ok(CacheStatus::Miss));
-    // Past three quarters of any jittered TTL (0.8-1.0 s) but before the shortest expires.
-    tokio::time::sleep(Duration::from_millis(770)).await;
-    assert_eq!(get(&cache, "hot", fetch()).await, Ok(CacheStatus::Hit));
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(calls.load(Ordering::SeqCst), 2, "refreshed in the background");
+    // Read every 10 ms for longer than any jittered TTL (0.9-1.0 s): some read lands in the
+    // refresh-ahead window (the last 5 % of the entry's life), and none ever misses.
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_millis(1300) {
+        assert_eq!(get(&cache, "hot", fetch()).await, Ok(CacheStatus::Hit), "never expired into the slow path");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "refreshed once, in the background");
     assert_eq!(cache.stats().refreshes_ahead.load(Ordering::Relaxed), 1);
-    tokio::time::sleep(Duration::from_millis(250)).await;
-    assert_eq!(get(&cache, "hot", fetch()).await, Ok(CacheStatus::Hit), "never expired into the slow path");
-    assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

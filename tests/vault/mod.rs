@@ -7,4 +7,5 @@ mod client_certificate;
 mod faults;
 mod metadata;
 mod rotation;
+mod scale;
 mod token_scope;

@@ -13,8 +13,9 @@ mod secrets;
 use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -53,6 +54,9 @@ struct Vault {
 
 struct State {
     vault: Mutex<Vault>,
+    /// Items per list page (Key Vault: at most 25) and how long each page takes to answer.
+    page_size: AtomicUsize,
+    page_delay_ms: AtomicU64,
     /// Token prefixes that carry a role assignment on the vault; any other token is a caller
     /// without one, which Key Vault answers with 403 ForbiddenByRbac.
     granted: Vec<String>,
@@ -60,6 +64,7 @@ struct State {
 
 pub struct StandIn {
     pub addr: SocketAddr,
+    state: Arc<State>,
 }
 
 impl StandIn {
@@ -69,10 +74,31 @@ impl StandIn {
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(State {
             vault: Mutex::new(Vault::default()),
+            page_size: AtomicUsize::new(PAGE),
+            page_delay_ms: AtomicU64::new(0),
             granted: granted.iter().map(|g| g.to_string()).collect(),
         });
-        tokio::spawn(tls::serve(listener, tls, state, |_| false, handle));
-        Self { addr }
+        tokio::spawn(tls::serve(listener, tls, state.clone(), |_| false, handle));
+        Self { addr, state }
+    }
+
+    /// Pages of `size` items (Key Vault's is 25), each answered after `delay`: a vault far away.
+    pub fn set_paging(&self, size: usize, delay: Duration) {
+        self.state.page_size.store(size.clamp(1, 25), Ordering::SeqCst);
+        self.state.page_delay_ms.store(delay.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// `count` secrets named `{prefix}-{n}`, written directly (thousands in a moment).
+    pub fn fill(&self, prefix: &str, count: usize, value_prefix: &str) {
+        let mut vault = self.state.vault.lock().unwrap();
+        for n in 0..count {
+            secrets::fill_versions(&mut vault, &format!("{prefix}-{n:05}"), 1, value_prefix);
+        }
+    }
+
+    /// `count` more versions of `name`, written directly.
+    pub fn fill_versions(&self, name: &str, count: usize, value_prefix: &str) {
+        secrets::fill_versions(&mut self.state.vault.lock().unwrap(), name, count, value_prefix);
     }
 }
 
@@ -85,10 +111,18 @@ struct Call {
     /// The caller's, written into nextLinks so the next page is read with the same one.
     api_version: String,
     query: HashMap<String, String>,
+    page_size: usize,
 }
 
 async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Answer, Infallible> {
     let (parts, body) = req.into_parts();
+    let delay = state.page_delay_ms.load(Ordering::SeqCst);
+    let path = parts.uri.path().trim_end_matches('/');
+    let listing = parts.method == hyper::Method::GET
+        && (path.ends_with("/secrets") || path.ends_with("/versions") || path.ends_with("/deletedsecrets"));
+    if delay > 0 && listing {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     Ok(route(&state, &parts, &body))
 }
@@ -128,7 +162,8 @@ fn route(state: &State, parts: &Parts, body: &[u8]) -> Answer {
         }
     };
     let host = parts.headers.get(hyper::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let call = Call { base: format!("https://{host}"), api_version, query };
+    let call =
+        Call { base: format!("https://{host}"), api_version, query, page_size: state.page_size.load(Ordering::SeqCst) };
     // `get_secret` without a version asks for `/secrets/{name}/`: the empty segment is the latest.
     let segments: Vec<&str> = parts.uri.path().trim_matches('/').split('/').collect();
     if let Some(name) = segments.get(1).filter(|n| !valid_name(n)) {
@@ -181,7 +216,7 @@ fn page(call: &Call, path: &str, items: Vec<Value>) -> Answer {
     };
     let skip: usize = call.query.get("$skiptoken").and_then(|t| t.parse().ok()).unwrap_or(0);
     let total = items.len();
-    let page: Vec<Value> = items.into_iter().skip(skip).take(max.min(PAGE)).collect();
+    let page: Vec<Value> = items.into_iter().skip(skip).take(max.min(call.page_size)).collect();
     let next = skip + page.len();
     // Key Vault writes the default port into nextLink.
     let base = &call.base;

@@ -120,6 +120,27 @@ pub(super) fn set(vault: &mut Vault, call: &Call, name: &str, body: &[u8]) -> An
     respond(StatusCode::OK, answer, None)
 }
 
+/// `count` versions of `name` (created one second apart, the last current), each with a value of
+/// `value_prefix` and its number: a secret with a long rotation history, written in one go.
+pub(super) fn fill_versions(vault: &mut Vault, name: &str, count: usize, value_prefix: &str) {
+    let start = now() - count as i64;
+    let secret = vault.live.entry(key(name)).or_insert_with(|| Secret { name: name.to_owned(), versions: Vec::new() });
+    for i in 0..count {
+        let created = start + i as i64;
+        secret.versions.push(Version {
+            id: format!("{:032x}", rand::random::<u128>()),
+            value: format!("{value_prefix}-{i}"),
+            content_type: None,
+            tags: None,
+            enabled: true,
+            exp: None,
+            nbf: None,
+            created,
+            updated: created,
+        });
+    }
+}
+
 /// `PATCH /secrets/{name}/{version}`: attributes, content type and tags; only what is sent changes.
 pub(super) fn update(vault: &mut Vault, call: &Call, name: &str, version: Option<&str>, body: &[u8]) -> Answer {
     let body: Value = serde_json::from_slice(body).unwrap_or_default();

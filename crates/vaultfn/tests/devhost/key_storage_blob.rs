@@ -126,13 +126,13 @@ async fn blob_writers_never_lose_each_others_keys() {
     let Some(port) = azurite_port() else { return };
     let id = host_id();
     let storage = || {
-        KeyStorage::Blob(BlobStorage {
+        KeyStorage::Blob(Box::new(BlobStorage {
             account: Account::development(port),
             host_id: id.clone(),
             host_id_from_setting: true,
             development: false,
             overrides: Overrides::default(),
-        })
+        }))
     };
     let first = KeyStore::open(&storage(), StoreIdentity::default()).await.unwrap();
     let second = KeyStore::open(&storage(), StoreIdentity::default()).await.unwrap();

@@ -155,7 +155,7 @@ pub struct KeyStore {
 #[derive(Debug)]
 enum Inner {
     Files(FileStore),
-    Remote(RemoteStore),
+    Remote(Box<RemoteStore>),
 }
 
 impl From<FileStore> for KeyStore {
@@ -176,7 +176,7 @@ impl KeyStore {
             KeyStorage::Blob(settings) => RemoteStore::new(Box::new(blob::BlobBackend::new(settings)?), identity),
         };
         remote.check().await?;
-        Ok(Self { inner: Inner::Remote(remote) })
+        Ok(Self { inner: Inner::Remote(Box::new(remote)) })
     }
 
     /// Where the keys are, for the start banner: never a secret (no connection string).

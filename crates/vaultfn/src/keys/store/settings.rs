@@ -52,8 +52,8 @@ impl fmt::Display for StorageKind {
 #[derive(Debug)]
 pub enum KeyStorage {
     Files { dir: std::path::PathBuf },
-    KeyVault(KeyVaultStorage),
-    Blob(BlobStorage),
+    KeyVault(Box<KeyVaultStorage>),
+    Blob(Box<BlobStorage>),
 }
 
 #[derive(Debug)]
@@ -130,8 +130,8 @@ impl KeyStorage {
             StorageKind::Files => {
                 Ok(Self::Files { dir: crate::devhost::start::secrets_dir(script_root, Some(&values)) })
             }
-            StorageKind::KeyVault => key_vault(&settings).map(Self::KeyVault),
-            StorageKind::Blob => blob(&settings, machine_name).map(Self::Blob),
+            StorageKind::KeyVault => key_vault(&settings).map(|kv| Self::KeyVault(Box::new(kv))),
+            StorageKind::Blob => blob(&settings, machine_name).map(|blob| Self::Blob(Box::new(blob))),
         }
     }
 }

@@ -1,0 +1,210 @@
+//! Telemetry to Application Insights, end to end: the real handler, a connection string naming an
+//! ingestion endpoint written here, and one request's `traceparent` followed through the Request,
+//! the Dependencies and the Traces that arrive there.
+
+use std::convert::Infallible;
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use serde_json::Value;
+use vaultfn_testbed::identity::{IDENTITY_HEADER, IdentityServer, TOKEN_PREFIX};
+use vaultfn_testbed::proxy::Proxy;
+use vaultfn_testbed::{process::free_port, tls};
+
+use crate::support::handler::Handler;
+use crate::support::{Harness, harness};
+
+const INSTRUMENTATION_KEY: &str = "00000000-0000-4000-8000-00000000a1b2";
+const PARENT_SPAN: &str = "00f067aa0ba902b7";
+const INVOCATION_ID: &str = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
+
+/// What the ingestion endpoint received: every envelope, and every body as text for the leak scan.
+#[derive(Default)]
+struct Sink {
+    envelopes: Mutex<Vec<Value>>,
+    text: Mutex<String>,
+}
+
+/// Application Insights' track API as the exporters call it: `POST /v2/track` or `/v2.1/track`,
+/// a JSON array (or one envelope per line), gzipped or not.
+async fn track(sink: Arc<Sink>, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let answer = |status: u16, body: String| Ok(Response::builder().status(status).body(Full::from(body)).unwrap());
+    let (parts, body) = request.into_parts();
+    if parts.method != hyper::Method::POST || !matches!(parts.uri.path(), "/v2/track" | "/v2.1/track") {
+        return answer(404, String::new());
+    }
+    let Ok(body) = body.collect().await.map(|b| b.to_bytes()) else {
+        return answer(400, String::new());
+    };
+    let gzip = parts.headers.get("content-encoding").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
+    let mut text = String::new();
+    let read = if gzip {
+        flate2::read::GzDecoder::new(&body[..]).read_to_string(&mut text).is_ok()
+    } else {
+        String::from_utf8(body.to_vec()).map(|t| text = t).is_ok()
+    };
+    let items: Vec<Value> = match serde_json::from_str(&text) {
+        Ok(Value::Array(items)) => items,
+        _ => text.lines().filter_map(|line| serde_json::from_str(line).ok()).collect(),
+    };
+    if !read || items.is_empty() {
+        return answer(400, String::new());
+    }
+    let count = items.len();
+    sink.text.lock().unwrap().push_str(&text);
+    sink.envelopes.lock().unwrap().extend(items);
+    answer(200, format!(r#"{{"itemsReceived":{count},"itemsAccepted":{count},"errors":[]}}"#))
+}
+
+/// The handler's settings for `harness`'s vault, tokens from an identity endpoint whose tokens
+/// are always due for refresh (so each Key Vault call asks for one inside the request), and
+/// telemetry to `ingestion`, whose CA joins the vault's in `KEY_VAULT_CA_FILE`.
+fn settings(h: &Harness, ingestion: &str, ca_pem: &str, identity: &IdentityServer) -> (Vec<(String, String)>, Proxy) {
+    let proxy = h.proxy();
+    let mut settings = h.settings(&proxy, identity);
+    let port = ingestion.rsplit(':').next().unwrap_or_default().trim_end_matches('/').to_owned();
+    for (name, value) in &mut settings {
+        if name == "KEY_VAULT_CA_FILE" {
+            let bundle = h.dir.join(format!("ca-with-ingestion-{port}.pem"));
+            let vault_ca = std::fs::read_to_string(&*value).unwrap();
+            std::fs::write(&bundle, format!("{vault_ca}\n{ca_pem}")).unwrap();
+            *value = bundle.display().to_string();
+        }
+    }
+    let connection_string = format!("InstrumentationKey={INSTRUMENTATION_KEY};IngestionEndpoint={ingestion};");
+    settings.push(("APPLICATIONINSIGHTS_CONNECTION_STRING".into(), connection_string));
+    settings.push(("VAULTFN_TELEMETRY_INTERVAL_MS".into(), "100".into()));
+    (settings, proxy)
+}
+
+fn named<'a>(envelopes: &'a [Value], kind: &str, trace_id: &str) -> Vec<&'a Value> {
+    envelopes
+        .iter()
+        .filter(|e| {
+            e["name"] == format!("Microsoft.ApplicationInsights.{kind}") && e["tags"]["ai.operation.id"] == trace_id
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_requests_traceparent_reaches_its_request_dependencies_and_traces() {
+    let h = harness();
+    let (ca_pem, tls_config) = tls::tls_for("127.0.0.1");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let ingestion = format!("https://127.0.0.1:{}/", listener.local_addr().unwrap().port());
+    let sink = Arc::new(Sink::default());
+    tokio::spawn(tls::serve(listener, tls_config, sink.clone(), |_| false, track));
+    let identity = h.identity_server();
+    identity.set_token_lifetime(Duration::from_secs(1));
+    let (settings, _proxy) = settings(h, &ingestion, &ca_pem, &identity);
+    let handler = Handler::spawn("telemetry", &settings).await;
+
+    let trace_id = vaultfn_handler::telemetry::context::new_trace_id().to_string();
+    let client = vaultfn_testbed::http_client_builder().build().unwrap();
+    let response = client
+        .get(handler.url("/api/secrets/plain-secret?code=AzFuKeyNeverInTelemetry0000=="))
+        .header("traceparent", format!("00-{trace_id}-{PARENT_SPAN}-01"))
+        .header("tracestate", "congo=t61rcWkgMzE")
+        .header("x-azure-functions-invocationid", INVOCATION_ID)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    let started = Instant::now();
+    let complete = |envelopes: &[Value]| {
+        named(envelopes, "Request", &trace_id).len() == 1
+            && named(envelopes, "RemoteDependency", &trace_id).len() >= 2
+            && !named(envelopes, "Message", &trace_id).is_empty()
+            && envelopes.iter().any(|e| e["data"]["baseData"]["metrics"][0]["name"] == "vaultfn.metadata_cache.misses")
+    };
+    while !complete(&sink.envelopes.lock().unwrap()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "not everything arrived: {:#?}",
+            sink.envelopes.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let envelopes = sink.envelopes.lock().unwrap().clone();
+
+    let request = named(&envelopes, "Request", &trace_id)[0];
+    let data = &request["data"]["baseData"];
+    assert_eq!(request["data"]["baseType"], "RequestData");
+    assert_eq!(data["name"], "secret-metadata", "named by function: {request}");
+    assert_eq!(data["responseCode"], "200");
+    assert_eq!(data["success"], true);
+    assert_eq!(data["url"], "/api/secrets/plain-secret", "no query: {request}");
+    assert_eq!(data["properties"]["InvocationId"], INVOCATION_ID);
+    assert_eq!(request["tags"]["ai.operation.parentId"], PARENT_SPAN, "continues the caller: {request}");
+    assert_eq!(request["tags"]["ai.operation.name"], "secret-metadata");
+    let request_id = data["id"].as_str().unwrap();
+    assert_ne!(request_id, PARENT_SPAN);
+
+    let dependencies = named(&envelopes, "RemoteDependency", &trace_id);
+    for dependency in &dependencies {
+        assert_eq!(dependency["tags"]["ai.operation.parentId"], request_id, "a child of the request: {dependency}");
+        let data = &dependency["data"]["baseData"];
+        assert_eq!(data["type"], "HTTP");
+        assert!(!data["data"].as_str().unwrap().contains('?'), "no query string: {dependency}");
+    }
+    let kind = |d: &&&Value| d["data"]["baseData"]["properties"]["vaultfn.target"].clone();
+    let vault = dependencies.iter().find(|d| kind(d) == "key-vault").expect("a Key Vault dependency");
+    assert_eq!(vault["data"]["baseData"]["target"], vaultfn_testbed::VAULT_HOST);
+    assert_eq!(vault["data"]["baseData"]["resultCode"], "200");
+    let token = dependencies.iter().find(|d| kind(d) == "token").expect("a token dependency");
+    let identity_host = identity.endpoint.split('/').nth(2).unwrap();
+    assert_eq!(token["data"]["baseData"]["target"], identity_host);
+    assert_eq!(token["data"]["baseData"]["resultCode"], "200");
+
+    let traces = named(&envelopes, "Message", &trace_id);
+    for trace in &traces {
+        assert_eq!(trace["tags"]["ai.operation.parentId"], request_id, "written inside the request: {trace}");
+        assert!(trace["data"]["baseData"]["severityLevel"].is_u64(), "a severity: {trace}");
+    }
+    assert!(envelopes.iter().all(|e| e["iKey"] == INSTRUMENTATION_KEY));
+
+    // The stdout log carries the same ids.
+    let output = handler.output();
+    let line =
+        output.lines().find(|l| l.contains(&format!(r#""trace_id":"{trace_id}""#))).expect("a log line of the request");
+    assert!(line.contains(&format!(r#""span_id":"{request_id}""#)) && line.contains(INVOCATION_ID), "{line}");
+
+    let text = sink.text.lock().unwrap().clone();
+    h.assert_clean("the telemetry", &text);
+    for secret in [IDENTITY_HEADER, TOKEN_PREFIX, "AzFuKeyNeverInTelemetry", "Bearer", "code="] {
+        assert!(!text.contains(secret), "the telemetry carries {secret}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_ingestion_endpoint_costs_requests_nothing() {
+    let h = harness();
+    let ingestion = format!("https://127.0.0.1:{}/", free_port());
+    let identity = h.identity_server();
+    let (settings, _proxy) = settings(h, &ingestion, "", &identity);
+    let handler = Handler::spawn("telemetry to a closed port", &settings).await;
+    let client = vaultfn_testbed::http_client_builder().build().unwrap();
+    let mut slowest = Duration::ZERO;
+    for i in 0..30 {
+        let path = if i % 2 == 0 { "/api/secrets/plain-secret" } else { "/api/health" };
+        let started = Instant::now();
+        let response = client
+            .get(handler.url(path))
+            .header("traceparent", format!("00-{:032x}-{PARENT_SPAN}-01", i + 1))
+            .send()
+            .await
+            .unwrap();
+        slowest = slowest.max(started.elapsed());
+        assert_eq!(response.status(), 200, "{path}");
+        // Long enough for several batches to fail meanwhile.
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    assert!(slowest < Duration::from_millis(500), "the slowest request took {slowest:?}");
+    assert!(handler.output().contains("telemetry is exported to Application Insights"), "telemetry was on");
+}
