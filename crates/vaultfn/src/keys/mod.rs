@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use secrecy::SecretString;
 
-pub use auth::{KeySnapshot, authorized, presented_key, resolve_level};
+pub use auth::{KeySnapshot, MAX_PRESENTED_KEY_LEN, authorized, presented_key, resolve_level};
 pub use generate::{generate_key, is_host_generated};
 pub use store::{FileStore, KeyScope, KeyStorage, KeyStore, Outcome, StorageKind, StoreIdentity};
 

@@ -8,7 +8,7 @@
 //!   conditional requests;
 //! - `keyvault` ([`keyvault::KeyVaultBackend`]): one Key Vault secret per key.
 //!
-//! The two remote stores share [`remote::RemoteStore`], which gives them the same semantics as the
+//! The two remote stores share `remote::RemoteStore`, which gives them the same semantics as the
 //! file store (keys created on first need, names matched case-insensitively, the master key under
 //! `_master`): the helpers below are the one definition of those rules.
 
