@@ -53,6 +53,13 @@ pub struct Function {
 pub const ROUTE_PREFIX: &str = "api";
 
 pub const FUNCTIONS: &[Function] = &[
+    Function { name: "certificate-list", route: "certificates", methods: &["GET"], auth_level: AuthLevel::Admin },
+    Function {
+        name: "certificate-metadata",
+        route: "certificates/{name}",
+        methods: &["GET"],
+        auth_level: AuthLevel::Admin,
+    },
     Function { name: "config-check", route: "config-check", methods: &["GET"], auth_level: AuthLevel::Function },
     Function { name: "health", route: "health", methods: &["GET"], auth_level: AuthLevel::Anonymous },
     Function { name: "ready", route: "ready", methods: &["GET"], auth_level: AuthLevel::Anonymous },

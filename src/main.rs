@@ -20,6 +20,9 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    if let Some(vault) = &app.state().vault {
+        telemetry::metrics::watch_cache(vault);
+    }
     tracing::info!(port = app.port(), version = env!("CARGO_PKG_VERSION"), "listening");
     let code = match app.run_until_stopped(startup::stop_signal()).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 //! drive. Forwarding mode serves `/api/...`; payload mode (`POST /{FunctionName}`) re-enters the
 //! same routes, so both modes answer alike.
 
+mod certificates;
 pub mod config_check;
 mod health;
 mod secrets;
@@ -23,6 +24,8 @@ pub const INVOCATION_ID_HEADER: &str = "x-azure-functions-invocationid";
 /// The functions' own routes, as the host forwards them (`/api/{route}`).
 fn function_routes(state: SharedState) -> Router {
     Router::new()
+        .route("/api/certificates", get(certificates::list))
+        .route("/api/certificates/{name}", get(certificates::metadata))
         .route("/api/config-check", get(config_check::config_check))
         .route("/api/health", get(health::health))
         .route("/api/ready", get(health::ready))

@@ -73,7 +73,7 @@ pub async fn list(State(state): State<SharedState>, Query(query): Query<HashMap<
 }
 
 /// `Some((page size, names after))` when paging was asked for.
-fn page_request(query: &HashMap<String, String>) -> Result<Option<(usize, Option<String>)>, ApiError> {
+pub(super) fn page_request(query: &HashMap<String, String>) -> Result<Option<(usize, Option<String>)>, ApiError> {
     let size = query.get("maxresults").map(|raw| {
         raw.trim().parse::<usize>().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or_else(|| {
             ApiError::BadRequest(format!("maxresults must be a whole number from 1 to {MAX_PAGE}."))
@@ -86,8 +86,7 @@ fn page_request(query: &HashMap<String, String>) -> Result<Option<(usize, Option
     }
 }
 
-fn no_store(body: impl IntoResponse, status: CacheStatus) -> Response {
-    crate::telemetry::metrics::cache_answer(status);
+pub(super) fn no_store(body: impl IntoResponse, status: CacheStatus) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

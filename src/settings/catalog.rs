@@ -31,6 +31,7 @@ pub const SETTINGS: &[Setting] = &[
     s("KEY_VAULT_TIMEOUT_MS", Origin::Deploy),
     s("SECRET_METADATA_TTL_SECONDS", Origin::Deploy),
     s("SECRET_EXPIRY_WARNING_DAYS", Origin::Deploy),
+    s("CERTIFICATE_EXPIRY_WARNING_DAYS", Origin::Optional),
     s("KEY_VAULT_CREDENTIAL", Origin::Deploy),
     s("AZURE_CLIENT_ID", Origin::Deploy),
     s("RUST_LOG", Origin::Deploy),

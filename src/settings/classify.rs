@@ -86,7 +86,8 @@ pub struct Warning {
     /// lint (`secret_uri_without_trailing_slash`, `http_scheme`, `host_not_key_vault`,
     /// `pinned_version`, `conflicting_versions`), and in a deep check `secret_disabled`,
     /// `secret_expired`, `secret_expiring_soon`, `secret_not_found`, `secret_lookup_failed`,
-    /// `rotation_pending`, `identity_mismatch`, `platform_unavailable`.
+    /// `rotation_pending`, `identity_mismatch`, `platform_unavailable`, `certificate_expiring`,
+    /// `certificate_lookup_failed`.
     pub kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub setting: Option<String>,

@@ -33,10 +33,13 @@ pub struct DeepContext<'a> {
 
 pub async fn deepen(report: &mut Report, cx: DeepContext<'_>) {
     let started = Instant::now();
+    let referenced = super::deep_certificates::referenced_secrets(report, &cx.backed, cx.vault_name);
+    let certificates = super::deep_certificates::warnings(cx.vault.as_ref().ok().copied(), referenced);
     let secrets = secret_warnings(&cx);
     let platform = platform_view(report, &cx, started);
-    let (secret_warnings, ()) = futures::join!(secrets, platform);
+    let (secret_warnings, certificate_warnings, ()) = futures::join!(secrets, certificates, platform);
     report.warnings.extend(secret_warnings);
+    report.warnings.extend(certificate_warnings);
 }
 
 async fn secret_warnings(cx: &DeepContext<'_>) -> Vec<Warning> {

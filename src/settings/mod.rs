@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod classify;
 pub mod deep;
+mod deep_certificates;
 pub mod platform;
 
 use std::collections::BTreeMap;

@@ -6,6 +6,9 @@
 //! lock or an allocation, and independently of which `tracing` spans the log filter keeps.
 
 use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use opentelemetry::trace::{SpanId, TraceFlags, TraceId};
 use opentelemetry_sdk::trace::{IdGenerator, RandomIdGenerator};
@@ -97,7 +100,7 @@ pub fn new_span_id() -> SpanId {
 }
 
 /// One request's place in its trace, and what names it in the logs.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RequestContext {
     pub trace_id: TraceId,
     /// This request's own span, the parent of everything it calls.
@@ -196,6 +199,27 @@ pub fn with_current_mut<R>(f: impl FnOnce(&mut RequestContext) -> R) -> Option<R
     CURRENT.with(|current| current.try_borrow_mut().ok()?.as_mut().map(f))
 }
 
+/// `future`, run as part of the request current now (none, outside one): for work a request
+/// hands to a task of its own, whose calls and log lines are still that request's.
+pub fn inherit<F: Future>(future: F) -> Inherit<F> {
+    Inherit { context: with_current(RequestContext::clone), future: Box::pin(future) }
+}
+
+pub struct Inherit<F> {
+    context: Option<RequestContext>,
+    future: Pin<Box<F>>,
+}
+
+impl<F: Future> Future for Inherit<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.get_mut();
+        let _entered = enter(&mut this.context);
+        this.future.as_mut().poll(cx)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,6 +304,14 @@ mod tests {
             with_current_mut(|_| assert!(with_current(|_| ()).is_none(), "no double borrow"));
         }
         assert!(with_current(|_| ()).is_none());
-        assert_eq!(slot.unwrap().function, Some("config-check"));
+        assert_eq!(slot.as_ref().unwrap().function, Some("config-check"));
+
+        let handed_off = {
+            let _entered = enter(&mut slot);
+            inherit(async { with_current(|c| c.function) })
+        };
+        let inherited = futures::executor::block_on(handed_off);
+        assert_eq!(inherited, Some(Some("config-check")), "a task keeps the request it was handed by");
+        assert_eq!(futures::executor::block_on(inherit(async { with_current(|_| ()) })), None);
     }
 }

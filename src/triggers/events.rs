@@ -1,9 +1,9 @@
 //! `secret-events`: Key Vault's Event Grid events, one per invocation, in the Event Grid schema or
 //! as CloudEvents 1.0. A new version evicts the secret's cached metadata at once (and, when asked
 //! to, makes the platform resolve the app's references again); near-expiry and expired events
-//! become one structured warning each. Everything about another vault, or about keys and
-//! certificates, is ignored with a debug line. A malformed event is an error, so Event Grid
-//! retries it and then dead-letters it.
+//! become one structured warning each; certificate events are handled alike (`certificates`).
+//! Everything about another vault, or about keys, is ignored with a debug line. A malformed event
+//! is an error, so Event Grid retries it and then dead-letters it.
 
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -88,6 +88,10 @@ impl VaultEvent {
 
     pub fn is_secret(&self) -> bool {
         self.object_type.eq_ignore_ascii_case("Secret") && self.kind.starts_with("Secret")
+    }
+
+    pub fn is_certificate(&self) -> bool {
+        self.object_type.eq_ignore_ascii_case("Certificate") && self.kind.starts_with("Certificate")
     }
 
     /// Whole days until `EXP` (negative once expired), when the event carries one.

@@ -1,11 +1,13 @@
 //! `secret-expiry-scan`: one listing of secret metadata, one structured warning per disabled,
 //! expired or expiring secret, one summary line, and the summary as the invocation's return value.
+//! Certificates are scanned the same way (see `certificates::scan`).
 
 use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
 use super::TriggerOutcome;
+use super::certificates::{self, CertificateSummary};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -15,6 +17,10 @@ pub struct Summary {
     pub disabled: Vec<String>,
     pub expired: Vec<String>,
     pub expiring: Vec<String>,
+    /// `null` when the certificates could not be listed (`certificate_error` says why).
+    pub certificates: Option<CertificateSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_error: Option<String>,
 }
 
 pub async fn scan(state: &AppState) -> Result<TriggerOutcome, ApiError> {
@@ -35,13 +41,19 @@ pub async fn scan(state: &AppState) -> Result<TriggerOutcome, ApiError> {
             summary.expiring.push(meta.name.clone());
         }
     }
+    let certificates = certificates::scan(state).await;
     let line = format!(
-        "expiry scan: {} secret(s), {} disabled, {} expired, {} expiring within the warning window",
+        "expiry scan: {} secret(s), {} disabled, {} expired, {} expiring within the warning window; {}",
         summary.scanned,
         summary.disabled.len(),
         summary.expired.len(),
-        summary.expiring.len()
+        summary.expiring.len(),
+        certificates::line(&certificates)
     );
+    match certificates {
+        Ok(found) => summary.certificates = Some(found),
+        Err(why) => summary.certificate_error = Some(why),
+    }
     tracing::info!(
         scanned = summary.scanned,
         disabled = summary.disabled.len(),

@@ -3,6 +3,7 @@
 //! from the payload and answers with logs and a return value; an error is a non-2xx answer, which
 //! fails the invocation (and makes Event Grid retry).
 
+pub mod certificates;
 pub mod events;
 pub mod expiry;
 pub mod refresh;
@@ -32,6 +33,9 @@ async fn on_event(state: &AppState, data: &Value) -> Result<TriggerOutcome, ApiE
     let event =
         events::parse(data).map_err(|why| ApiError::InvalidPayload(format!("malformed Key Vault event: {why}")))?;
     let ours = state.vault_name();
+    if event.is_certificate() && ours.is_some_and(|v| v.eq_ignore_ascii_case(&event.vault)) {
+        return certificates::on_event(state, &event).await;
+    }
     if !event.is_secret() || !ours.is_some_and(|v| v.eq_ignore_ascii_case(&event.vault)) {
         tracing::debug!(kind = %event.kind, vault = %event.vault, "event ignored: not about a secret of this app's vault");
         return Ok(TriggerOutcome {
@@ -47,7 +51,6 @@ async fn on_event(state: &AppState, data: &Value) -> Result<TriggerOutcome, ApiE
         "SecretNewVersionCreated" => {
             if let Ok(vault) = state.vault() {
                 vault.evict(secret).await;
-                crate::telemetry::metrics::cache_eviction();
             }
             tracing::info!(secret, version = event.version.as_deref().unwrap_or(""), settings = ?names, "new secret version: cached metadata dropped");
             logs.push(format!("secret {secret}: new version, cache entry dropped"));

@@ -26,6 +26,7 @@ use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 use moka::future::Cache;
 
+use super::certificate_metadata::CertificateMetadata;
 use super::error::VaultError;
 use super::metadata::{CachedSecret, SecretMetadata};
 
@@ -182,7 +183,7 @@ impl<V: Clone + Send + Sync + 'static> Slot<V> {
         let work = fetch(progress.clone());
         let (entries, flights_map, ttl) = (self.entries.clone(), self.flights.clone(), self.ttl.clone());
         let (owned_key, ceiling, gate) = (key.to_owned(), shared.policy.ceiling, shared.gate.clone());
-        let task = tokio::spawn(async move {
+        let task = tokio::spawn(crate::telemetry::context::inherit(async move {
             let result = match tokio::time::timeout(ceiling, work).await {
                 Ok(result) => result,
                 Err(_) => Err(VaultError::Timeout { budget_ms: ceiling.as_millis() as u64 }),
@@ -205,7 +206,7 @@ impl<V: Clone + Send + Sync + 'static> Slot<V> {
                 flights.remove(&owned_key);
             }
             outcome
-        });
+        }));
         let abort = task.abort_handle();
         let result = async move {
             task.await.unwrap_or_else(|_| Err(Arc::new(VaultError::Timeout { budget_ms: ceiling.as_millis() as u64 })))
@@ -263,11 +264,14 @@ struct Common {
 }
 
 /// Secret metadata by name (`None` = not found) and the whole list. Secrets are shared, so a
-/// hit copies a pointer, not the metadata.
+/// hit copies a pointer, not the metadata. Certificates have slots of their own, so a secret and
+/// a certificate of one name never share an entry, while the gate, budget and counts stay one.
 #[derive(Clone)]
 pub struct MetadataCache {
     secrets: Arc<Slot<Option<Arc<CachedSecret>>>>,
     list: Arc<Slot<Arc<Vec<SecretMetadata>>>>,
+    certificates: Arc<Slot<Option<Arc<CertificateMetadata>>>>,
+    certificate_list: Arc<Slot<Arc<Vec<CertificateMetadata>>>>,
     shared: Arc<Common>,
 }
 
@@ -277,8 +281,17 @@ impl MetadataCache {
         let secrets = Slot::new(MAX_SECRETS, move |v: &Option<Arc<CachedSecret>>| {
             if v.is_some() { ttl } else { ttl.min(NEGATIVE_TTL) }
         });
+        let certificates = Slot::new(MAX_SECRETS, move |v: &Option<Arc<CertificateMetadata>>| {
+            if v.is_some() { ttl } else { ttl.min(NEGATIVE_TTL) }
+        });
         let shared = Common { policy, gate: Arc::default(), stats: Arc::default() };
-        Self { secrets: Arc::new(secrets), list: Arc::new(Slot::new(1, move |_| ttl)), shared: Arc::new(shared) }
+        Self {
+            secrets: Arc::new(secrets),
+            list: Arc::new(Slot::new(1, move |_| ttl)),
+            certificates: Arc::new(certificates),
+            certificate_list: Arc::new(Slot::new(1, move |_| ttl)),
+            shared: Arc::new(shared),
+        }
     }
 
     pub fn stats(&self) -> &CacheStats {
@@ -319,6 +332,42 @@ impl MetadataCache {
         let fetch: Fetch<Arc<Vec<SecretMetadata>>> =
             Box::new(move |progress| fetch(progress).map(|list| list.map(Arc::new)).boxed());
         self.list.get("", &self.shared, stalled, fetch).await
+    }
+}
+
+impl MetadataCache {
+    /// A certificate's shared entry, as [`cached_secret`](Self::cached_secret) gives a secret's.
+    pub async fn cached_certificate(
+        &self,
+        name: &str,
+        stalled: impl FnOnce() -> VaultError,
+        fetch: impl FnOnce(Arc<Progress>) -> BoxFuture<'static, Result<Option<CertificateMetadata>, VaultError>>
+        + Send
+        + 'static,
+    ) -> Result<(Arc<CertificateMetadata>, CacheStatus), VaultError> {
+        let fetch: Fetch<Option<Arc<CertificateMetadata>>> =
+            Box::new(move |progress| fetch(progress).map(|found| found.map(|meta| meta.map(Arc::new))).boxed());
+        let (found, status) = self.certificates.get(name, &self.shared, stalled, fetch).await?;
+        found.map(|cached| (cached, status)).ok_or_else(|| VaultError::CertificateNotFound { name: name.to_owned() })
+    }
+
+    pub async fn certificate_list(
+        &self,
+        stalled: impl FnOnce() -> VaultError,
+        fetch: impl FnOnce(Arc<Progress>) -> BoxFuture<'static, Result<Vec<CertificateMetadata>, VaultError>>
+        + Send
+        + 'static,
+    ) -> Result<(Arc<Vec<CertificateMetadata>>, CacheStatus), VaultError> {
+        let fetch: Fetch<Arc<Vec<CertificateMetadata>>> =
+            Box::new(move |progress| fetch(progress).map(|list| list.map(Arc::new)).boxed());
+        self.certificate_list.get("", &self.shared, stalled, fetch).await
+    }
+
+    /// Forgets certificate `name` (and the certificate list, which carries its dates).
+    pub async fn evict_certificate(&self, name: &str) {
+        self.certificates.entries.invalidate(name).await;
+        self.certificate_list.entries.invalidate("").await;
+        self.shared.stats.evictions.fetch_add(1, Ordering::Relaxed);
     }
 }
 

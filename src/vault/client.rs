@@ -36,6 +36,9 @@ pub struct KeyVaultSource {
     /// Token requests in flight: when the budget runs out during one, the credential is what
     /// failed, and the operator must be sent to the identity, not to the vault's network path.
     token_pending: Arc<AtomicUsize>,
+    /// What the certificate client is built from, so it shares this client's connections, token
+    /// cache, scope rule and retries.
+    sibling: (String, Arc<dyn TokenCredential>, Transport),
 }
 
 /// The credential, counting its token requests in flight, and asked for one scope only.
@@ -86,21 +89,29 @@ impl KeyVaultSource {
             pending: token_pending.clone(),
             scope: cfg.scope.clone(),
         });
+        let transport = Transport::new(crate::http_client::traced(http_client(cfg, budget)?));
         let options = SecretClientOptions {
-            client_options: ClientOptions {
-                transport: Some(Transport::new(crate::http_client::traced(http_client(cfg, budget)?))),
-                retry: RetryOptions::custom(Arc::new(OneQuickRetry)),
-                ..Default::default()
-            },
+            client_options: client_options(transport.clone()),
             // Left on: the emulator in tests is reached under a name the challenge matches.
             verify_challenge_resource: Some(true),
             ..Default::default()
         };
-        let client = SecretClient::new(cfg.url.as_str(), watched, Some(options)).map_err(|_| ConfigError {
+        let client = SecretClient::new(cfg.url.as_str(), watched.clone(), Some(options)).map_err(|_| ConfigError {
             setting: "KEY_VAULT_URL",
             reason: "the Key Vault client rejected the URL".into(),
         })?;
-        Ok(Self { client: Arc::new(client), credential: credential.0, budget, token_pending })
+        let sibling = (cfg.url.to_string(), watched, transport);
+        Ok(Self { client: Arc::new(client), credential: credential.0, budget, token_pending, sibling })
+    }
+
+    /// The vault URL, the watched credential and the transport another Key Vault client shares.
+    pub(crate) fn sibling(&self) -> (&str, Arc<dyn TokenCredential>, ClientOptions) {
+        let (url, credential, transport) = &self.sibling;
+        (url, credential.clone(), client_options(transport.clone()))
+    }
+
+    pub(crate) fn credential_kind(&self) -> CredentialKind {
+        self.credential
     }
 
     async fn within_budget<T>(&self, call: impl Future<Output = Result<T, VaultError>>) -> Result<T, VaultError> {
@@ -149,6 +160,15 @@ fn http_client(cfg: &KeyVaultConfig, budget: Duration) -> Result<reqwest::Client
         setting: "KEY_VAULT_CA_FILE",
         reason: "the HTTPS client could not be built with these certificates".into(),
     })
+}
+
+/// Tight retries over `transport`, for every Key Vault client of the process.
+fn client_options(transport: Transport) -> ClientOptions {
+    ClientOptions {
+        transport: Some(transport),
+        retry: RetryOptions::custom(Arc::new(OneQuickRetry)),
+        ..Default::default()
+    }
 }
 
 /// One quick retry of a transient failure, never of a 429: Key Vault's Retry-After can be far

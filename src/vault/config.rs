@@ -38,6 +38,8 @@ pub struct VaultConfig {
     pub timeout: Duration,
     pub metadata_ttl: Duration,
     pub expiry_warning_days: u32,
+    /// `CERTIFICATE_EXPIRY_WARNING_DAYS`: the certificates' `expiring_soon` window.
+    pub certificate_warning_days: u32,
     pub credential: CredentialSettings,
 }
 
@@ -76,6 +78,8 @@ impl VaultConfig {
         let timeout_ms = number(vars, "KEY_VAULT_TIMEOUT_MS", DEFAULT_TIMEOUT_MS, 1..=120_000, "milliseconds")?;
         let ttl = number(vars, "SECRET_METADATA_TTL_SECONDS", DEFAULT_TTL_SECONDS, 0..=86_400, "seconds")?;
         let warning = number(vars, "SECRET_EXPIRY_WARNING_DAYS", DEFAULT_WARNING_DAYS, 0..=3650, "days")?;
+        let certificate_warning =
+            number(vars, "CERTIFICATE_EXPIRY_WARNING_DAYS", DEFAULT_WARNING_DAYS, 0..=3650, "days")?;
         let overrides = test_overrides(vars, in_azure)?;
         let emulator = match get(vars, EMULATOR_SETTING) {
             None => false,
@@ -103,6 +107,7 @@ impl VaultConfig {
             timeout: Duration::from_millis(timeout_ms),
             metadata_ttl: Duration::from_secs(ttl),
             expiry_warning_days: warning,
+            certificate_warning_days: certificate_warning,
             credential,
         }))
     }
@@ -170,7 +175,7 @@ mod tests {
         .unwrap();
         assert_eq!(cfg.timeout, Duration::from_millis(5000));
         assert_eq!(cfg.metadata_ttl, Duration::from_secs(300));
-        assert_eq!(cfg.expiry_warning_days, 30);
+        assert_eq!((cfg.expiry_warning_days, cfg.certificate_warning_days), (30, 30));
         let BackendConfig::KeyVault(kv) = cfg.backend else { panic!("expected Key Vault") };
         assert_eq!(kv.overrides.resolve[0], ("kv.vault.azure.net".into(), "127.0.0.1:8443".parse().unwrap()));
         assert_eq!(kv.overrides.resolve[1].1.port(), 0);
@@ -185,6 +190,7 @@ mod tests {
             ("KEY_VAULT_TIMEOUT_MS", "soon"),
             ("KEY_VAULT_TIMEOUT_MS", "999999999"),
             ("SECRET_METADATA_TTL_SECONDS", "-17"),
+            ("CERTIFICATE_EXPIRY_WARNING_DAYS", "soon"),
             ("KEY_VAULT_CREDENTIAL", "magic"),
             ("AZURE_MANAGED_IDENTITY", "yes"),
             ("VAULTFN_TEST_RESOLVE", "kv.vault.azure.net"),

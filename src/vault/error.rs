@@ -17,6 +17,8 @@ pub enum VaultError {
     InvalidVersion,
     #[error("secret not found")]
     NotFound { name: String },
+    #[error("certificate not found")]
+    CertificateNotFound { name: String },
     #[error("access to Key Vault denied ({code})")]
     Forbidden { code: ForbiddenCode },
     #[error("Key Vault is throttling requests")]
@@ -94,7 +96,7 @@ impl VaultError {
     pub fn status(&self) -> u16 {
         match self {
             Self::InvalidName | Self::InvalidVersion => 400,
-            Self::NotFound { .. } => 404,
+            Self::NotFound { .. } | Self::CertificateNotFound { .. } => 404,
             Self::Forbidden { .. } => 403,
             Self::Throttled { .. }
             | Self::Credential { .. }
@@ -113,6 +115,7 @@ impl VaultError {
             Self::InvalidName => "invalid-secret-name",
             Self::InvalidVersion => "invalid-secret-version",
             Self::NotFound { .. } => "secret-not-found",
+            Self::CertificateNotFound { .. } => "certificate-not-found",
             Self::Forbidden { code: ForbiddenCode::SecretDisabled } => "secret-disabled",
             Self::Forbidden { .. } => "key-vault-forbidden",
             Self::Throttled { .. } => "key-vault-throttled",
@@ -131,6 +134,7 @@ impl VaultError {
             Self::InvalidName => "Invalid secret name",
             Self::InvalidVersion => "Invalid secret version",
             Self::NotFound { .. } => "Secret not found",
+            Self::CertificateNotFound { .. } => "Certificate not found",
             Self::Forbidden { code: ForbiddenCode::SecretDisabled } => "Secret disabled",
             Self::Forbidden { .. } => "Key Vault access denied",
             Self::Throttled { .. } => "Key Vault is throttling requests",
@@ -151,6 +155,9 @@ impl VaultError {
             Self::InvalidVersion => "Key Vault secret versions are 32 hexadecimal characters.".into(),
             Self::NotFound { name } => format!(
                 "No secret named '{name}' exists in the vault (SecretNotFound). Check the name in the setting or reference."
+            ),
+            Self::CertificateNotFound { name } => format!(
+                "No certificate named '{name}' exists in the vault (CertificateNotFound). Check the name; a secret of that name may exist without a certificate behind it."
             ),
             Self::Forbidden { code } => forbidden_detail(code),
             Self::Throttled { retry_after } => format!(
@@ -213,7 +220,7 @@ const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(10);
 fn forbidden_detail(code: &ForbiddenCode) -> String {
     match code {
         ForbiddenCode::Rbac => "Key Vault refused the identity (ForbiddenByRbac). Assign it the role \"Key Vault Reader\" for metadata, or \"Key Vault Secrets User\" for values, on the vault.".into(),
-        ForbiddenCode::Policy => "Key Vault refused the identity (ForbiddenByPolicy). Add an access policy granting secret List (metadata) and Get (values), or switch the vault to Azure RBAC.".into(),
+        ForbiddenCode::Policy => "Key Vault refused the identity (ForbiddenByPolicy). Add an access policy granting secret List (metadata) and Get (values), and certificate List and Get for certificates, or switch the vault to Azure RBAC.".into(),
         ForbiddenCode::Firewall => "Key Vault's firewall refused the caller (ForbiddenByFirewall). Allow the app's outbound IPs or VNet in the vault's network rules, or use a private endpoint.".into(),
         ForbiddenCode::SecretDisabled => "The secret's current version is disabled (SecretDisabled). Enable it or create a new version.".into(),
         ForbiddenCode::Other(code) => format!(

@@ -1,6 +1,8 @@
 //! Secret metadata (and, for the local host, values) from Key Vault or the dev vault.
 
 pub mod cache;
+pub mod certificate_metadata;
+pub mod certificates;
 pub mod client;
 pub mod client_certificate;
 pub mod config;
@@ -22,6 +24,8 @@ use tokio::sync::watch;
 
 pub use crate::config_error::ConfigError;
 pub use cache::{CachePolicy, CacheStatus, Progress};
+pub use certificate_metadata::{CertificateMetadata, RenewTrigger};
+pub use certificates::CertificateSource;
 pub use config::{BackendConfig, VaultConfig};
 pub use credential::{CredentialKind, CredentialSettings, build_credential};
 pub use error::{ForbiddenCode, VaultError, validate_name};
@@ -68,6 +72,9 @@ pub struct VaultService {
     warning_days: u32,
     warmed: watch::Receiver<bool>,
     budget: Duration,
+    /// Certificates share the cache (slots of their own), the 429 gate and the budget.
+    certificates: Arc<dyn CertificateSource>,
+    certificate_warning_days: u32,
 }
 
 /// How long a listing may go on in the background once a request has stopped waiting for it.
@@ -77,16 +84,20 @@ impl VaultService {
     /// Builds the backend the settings name and starts warming it in the background.
     /// Must be called inside a Tokio runtime.
     pub fn from_config(cfg: &VaultConfig) -> Result<Self, ConfigError> {
-        let source: Arc<dyn MetadataSource> = match &cfg.backend {
+        let (source, certificates): (Arc<dyn MetadataSource>, Arc<dyn CertificateSource>) = match &cfg.backend {
             BackendConfig::KeyVault(kv) => {
                 let credential = build_credential(&cfg.credential)?;
-                Arc::new(client::KeyVaultSource::new(kv, credential, cfg.timeout)?)
+                let secrets = Arc::new(client::KeyVaultSource::new(kv, credential, cfg.timeout)?);
+                (secrets.clone(), Arc::new(certificates::KeyVaultCertificates::new(secrets)?))
             }
-            BackendConfig::DevVault { path } => Arc::new(devvault::DevVault::open(path)?),
+            BackendConfig::DevVault { path } => {
+                (Arc::new(devvault::DevVault::open(path)?), Arc::new(certificates::NoCertificates))
+            }
         };
         tracing::info!(backend = %source.kind(), "secret backend ready");
         let policy = CachePolicy { ttl: cfg.metadata_ttl, budget: cfg.timeout, ceiling: cfg.timeout.max(LISTING_CEILING) };
-        Ok(Self::with_source(source, policy, cfg.expiry_warning_days))
+        Ok(Self::with_source(source, policy, cfg.expiry_warning_days)
+            .with_certificates(certificates, cfg.certificate_warning_days))
     }
 
     /// A service over any source (tests, or a source built by hand).
@@ -102,7 +113,15 @@ impl VaultService {
             }
             let _ = done.send(true);
         });
-        Self { source, cache: cache::MetadataCache::new(policy), warning_days, warmed, budget: policy.budget }
+        Self {
+            source,
+            cache: cache::MetadataCache::new(policy),
+            warning_days,
+            warmed,
+            budget: policy.budget,
+            certificates: Arc::new(certificates::NoCertificates),
+            certificate_warning_days: config::DEFAULT_WARNING_DAYS,
+        }
     }
 
     /// Resolves once the start-up warm-up has finished, successfully or not.

@@ -3,6 +3,7 @@
 //! protocol.
 
 mod caching;
+mod certificates;
 mod client_certificate;
 mod faults;
 mod metadata;

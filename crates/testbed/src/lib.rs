@@ -9,6 +9,7 @@
 pub mod arm;
 pub mod entra;
 pub mod identity;
+pub mod ingestion;
 pub mod lowkey;
 pub mod process;
 pub mod proxy;
@@ -167,7 +168,8 @@ async fn setup(choice: Resolved, runtime: tokio::runtime::Handle, extra: Vec<Str
     let identity = IdentityServer::start(&runtime);
     let canary = format!("CANARY-{:016x}", rand::random::<u64>());
     let seeded = seed::seed(&upstream, &canary, &extra).await?;
-    Ok(Testbed { vault, identity, seeded, canary, runtime, upstream, tls, ca_file, dir })
+    let private = std::sync::Mutex::default();
+    Ok(Testbed { vault, identity, seeded, canary, runtime, upstream, tls, ca_file, dir, private })
 }
 
 pub struct Testbed {
@@ -182,6 +184,8 @@ pub struct Testbed {
     tls: Arc<rustls::ServerConfig>,
     ca_file: PathBuf,
     pub dir: PathBuf,
+    /// Lines of private keys seeded with certificates: none may show up outside Key Vault.
+    private: std::sync::Mutex<Vec<String>>,
 }
 
 impl Testbed {
@@ -258,7 +262,31 @@ impl Testbed {
 
     /// Whether `text` carries the canary marker or any seeded value.
     pub fn leaks(&self, text: &str) -> bool {
-        text.contains(&self.canary) || self.seeded.values.iter().any(|v| text.contains(v.as_str()))
+        text.contains(&self.canary)
+            || self.seeded.values.iter().any(|v| text.contains(v.as_str()))
+            || self.private.lock().unwrap().iter().any(|line| text.contains(line.as_str()))
+    }
+
+    /// Seeds certificate `name` (a new version when it exists) and its backing secret into the
+    /// stand-in; the private key joins what [`leaks`](Self::leaks) looks for. Lowkey Vault is
+    /// seeded through its own API only, which these certificates' exact policies need not survive.
+    pub fn add_certificate(
+        &self,
+        name: &str,
+        spec: &standin::CertificateSpec,
+    ) -> Result<standin::SeededCertificate, String> {
+        let Vault::StandIn(standin) = &self.vault else {
+            return Err("certificates with exact policies are seeded into the Key Vault stand-in only".into());
+        };
+        let seeded = standin.add_certificate(name, spec);
+        let key_lines = seeded
+            .secret_value
+            .lines()
+            .take_while(|line| !line.starts_with("-----END"))
+            .filter(|line| !line.starts_with("-----") && line.len() >= 40)
+            .map(str::to_owned);
+        self.private.lock().unwrap().extend(key_lines);
+        Ok(seeded)
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -34,6 +34,11 @@ pub struct Seen {
     pub method: String,
     pub path: String,
     pub authorized: bool,
+    /// When it arrived (its TLS handshake done), and when its answer left: timings of one
+    /// handler's calls, such as `vaultfn bench`'s breakdown of the first metadata request.
+    pub at: Instant,
+    /// `None` while in flight, or when the proxy dropped it unanswered.
+    pub answered: Option<Instant>,
 }
 
 struct State {
@@ -105,11 +110,25 @@ fn kv_error(code: &str, inner: Option<&str>) -> String {
 }
 
 async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, std::io::Error> {
-    state.seen.lock().unwrap().push(Seen {
-        method: req.method().to_string(),
-        path: req.uri().path().to_owned(),
-        authorized: req.headers().contains_key("authorization"),
-    });
+    let index = {
+        let mut seen = state.seen.lock().unwrap();
+        seen.push(Seen {
+            method: req.method().to_string(),
+            path: req.uri().path().to_owned(),
+            authorized: req.headers().contains_key("authorization"),
+            at: Instant::now(),
+            answered: None,
+        });
+        seen.len() - 1
+    };
+    let answer = respond(&state, req).await;
+    if answer.is_ok() {
+        state.seen.lock().unwrap()[index].answered = Some(Instant::now());
+    }
+    answer
+}
+
+async fn respond(state: &State, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, std::io::Error> {
     let fault = state.fault.lock().unwrap().clone();
     match fault {
         // An error from the service makes hyper drop the connection, which is what a pooled
@@ -134,7 +153,7 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Fu
         }
         Fault::None => {}
     }
-    Ok(forward(&state, req).await.unwrap_or_else(|reason| {
+    Ok(forward(state, req).await.unwrap_or_else(|reason| {
         answer(StatusCode::BAD_GATEWAY, kv_error("ProxyError", None), &[("x-proxy-error", reason)])
     }))
 }

@@ -1,7 +1,7 @@
 //! `vaultfn check`: everything the host (or the platform) would refuse, found before a deploy.
 //! host.json and each function.json against SchemaStore's published schemas, then the host's own
-//! rules (reserved prefixes, route conflicts, auth levels, forwarding eligibility), then the local
-//! settings (worker runtime, Key Vault reference syntax). One line per problem.
+//! rules (reserved prefixes, route conflicts, auth levels, forwarding eligibility, timer schedules),
+//! then the local settings (worker runtime, Key Vault reference syntax). One line per problem.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -12,6 +12,8 @@ use crate::devhost::{
     layout::{self, DEFAULT_ROUTE_PREFIX, FunctionDef, TEMPLATES_DIR},
     local_settings::{ENVIRONMENT_ONLY, EXAMPLE_FILE, SETTINGS_FILE},
     routing::RouteTable,
+    timer,
+    triggers::{self, TriggerDef, TriggerKind},
 };
 use vaultfn_handler::vault::config::TEST_SETTINGS;
 use vaultfn_handler::{reference, settings::parse_expected};
@@ -70,18 +72,22 @@ pub fn check(script_root: &Path, settings: Option<&Path>) -> CheckReport {
         }
     }
 
-    let functions = load_functions(script_root, &mut problem);
+    let (functions, triggered) = load_functions(script_root, &mut problem);
     report_routes(&route_prefix, forwarding, &functions, &mut problem);
-    let functions_len = functions.len();
+    let functions_len = functions.len() + triggered.len();
     let mut warnings = Vec::new();
     let settings_file = check_settings(script_root, settings, &mut problem, &mut warnings);
+    check_schedules(&triggered, settings_file.as_deref(), &mut problem);
     report.functions = functions_len;
     report.settings_file = settings_file;
     report.warnings = warnings;
     report
 }
 
-fn load_functions(script_root: &Path, problem: &mut impl FnMut(&Path, String)) -> Vec<(PathBuf, FunctionDef)> {
+type Loaded = (Vec<(PathBuf, FunctionDef)>, Vec<(PathBuf, TriggerDef)>);
+
+/// The HTTP functions and the non-HTTP functions the local host runs.
+fn load_functions(script_root: &Path, problem: &mut impl FnMut(&Path, String)) -> Loaded {
     let templates = script_root.join(TEMPLATES_DIR);
     let dir = if templates.is_dir() { templates } else { script_root.to_owned() };
     let mut folders: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -94,6 +100,7 @@ fn load_functions(script_root: &Path, problem: &mut impl FnMut(&Path, String)) -
         problem(&dir, "no function folders (each needs a function.json)".into());
     }
     let mut functions = Vec::new();
+    let mut triggered = Vec::new();
     for folder in folders {
         let name = folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let path = folder.join("function.json");
@@ -109,11 +116,40 @@ fn load_functions(script_root: &Path, problem: &mut impl FnMut(&Path, String)) -
         }
         match layout::parse_function(&name, &path, &json) {
             Ok(Some(function)) => functions.push((path, function)),
-            Ok(None) => problem(&path, "no httpTrigger binding: the local host cannot run it".into()),
+            Ok(None) => match triggers::parse_trigger(&name, &path, &json) {
+                Ok(Some(function)) => triggered.push((path, function)),
+                Ok(None) => problem(
+                    &path,
+                    "no httpTrigger, eventGridTrigger or timerTrigger binding: the local host cannot run it".into(),
+                ),
+                Err(e) => problem(&path, strip_path(&e.to_string(), &path)),
+            },
             Err(e) => problem(&path, strip_path(&e.to_string(), &path)),
         }
     }
-    functions
+    (functions, triggered)
+}
+
+/// Each timer schedule must be NCRONTAB once its `%SETTING%`s are expanded from the checked
+/// settings file, which must define them (`vaultfn start` refuses to start otherwise). Without a
+/// settings file only schedules that name no setting can be checked.
+fn check_schedules(
+    triggered: &[(PathBuf, TriggerDef)],
+    settings: Option<&Path>,
+    problem: &mut impl FnMut(&Path, String),
+) {
+    let values = settings.and_then(|p| layout::read_json(p).ok()).and_then(|j| j.get("Values").cloned());
+    for (path, function) in triggered {
+        let TriggerKind::Timer { schedule, .. } = &function.kind else { continue };
+        if values.is_none() && schedule.contains('%') {
+            continue;
+        }
+        let lookup = |name: &str| values.as_ref()?.get(name)?.as_str().map(str::to_owned);
+        if let Err(why) = timer::resolve(schedule, lookup) {
+            let from = settings.map_or(String::new(), |p| format!(" (settings: {})", p.display()));
+            problem(path, format!("{why}{from}"));
+        }
+    }
 }
 
 fn report_routes(

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::devhost::start::{StartOptions, run};
-use crate::{bench, check, keys, package, references, token};
+use crate::{bench, check, events, keys, package, references, token};
 
 #[derive(Debug, Parser)]
 #[command(name = "vaultfn", version, about = "Run and manage the vaultfn Azure Functions app")]
@@ -23,10 +23,12 @@ pub enum Command {
     Start(StartArgs),
     /// List, show, create, set and delete function keys through the admin API, or over Resource
     /// Manager with your own Azure credential (--app, --resource-group).
-    Keys(keys::cli::KeysArgs),
+    Keys(keys::command::KeysArgs),
     /// What the platform resolved for each Key Vault reference of a deployed app (over Resource
     /// Manager), against the vault's current version; `refresh` makes it resolve them again.
     References(references::ReferencesArgs),
+    /// Send a Key Vault event to a running `vaultfn start` through its Event Grid webhook.
+    Events(events::EventsArgs),
     /// Build the deploy package: dist/app/ as the host expects it and dist/app.zip.
     Package(package::PackageArgs),
     /// Validate host.json, every function.json and the local settings; one line per problem.
@@ -54,6 +56,10 @@ pub struct StartArgs {
     /// The local settings file, relative to the script root.
     #[arg(long, default_value = crate::devhost::local_settings::SETTINGS_FILE)]
     pub settings: PathBuf,
+    /// Rebuild (from a source checkout) and restart the handler when its sources, host.json or a
+    /// function.json change, keeping the port and the keys; reload the routes too.
+    #[arg(long)]
+    pub watch: bool,
 }
 
 pub async fn main(cli: Cli) -> ExitCode {
@@ -64,6 +70,7 @@ pub async fn main(cli: Cli) -> ExitCode {
                 port: args.port,
                 no_auth: args.no_auth,
                 settings: args.settings,
+                watch: args.watch,
             };
             match run(options).await {
                 Ok(()) => ExitCode::SUCCESS,
@@ -73,7 +80,8 @@ pub async fn main(cli: Cli) -> ExitCode {
                 }
             }
         }
-        Command::Keys(args) => keys::cli::run(args).await,
+        Command::Keys(args) => keys::command::run(args).await,
+        Command::Events(args) => events::run(args).await,
         Command::Package(args) => package::run(args),
         Command::References(args) => references::run(args).await,
         Command::Check(args) => check::run(args),

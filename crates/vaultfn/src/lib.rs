@@ -7,6 +7,7 @@ pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod devhost;
+pub mod events;
 pub mod keys;
 pub mod package;
 pub mod references;

@@ -5,8 +5,10 @@
 //! is purged or recovered.
 //!
 //! `secrets` holds the live secrets (and backup and restore, which copy them), `deleted` soft
-//! delete; this file the server, authorisation, the api-version check and the answers they share.
+//! delete, `certificates` the certificates API's reads and their seeding; this file the server,
+//! authorisation, the api-version check and the answers they share.
 
+mod certificates;
 mod deleted;
 mod secrets;
 
@@ -25,6 +27,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::tls;
+pub use certificates::{CertificateKey, CertificateSpec, Renewal, SeededCertificate};
 use deleted::Deleted;
 use secrets::Secret;
 
@@ -50,6 +53,7 @@ const RECOVERABLE_DAYS: i64 = 90;
 struct Vault {
     live: BTreeMap<String, Secret>,
     deleted: BTreeMap<String, Deleted>,
+    certificates: BTreeMap<String, certificates::Certificate>,
 }
 
 struct State {
@@ -96,6 +100,13 @@ impl StandIn {
         }
     }
 
+    /// Certificate `name` (a new version when it exists) and its backing secret, written directly
+    /// as Key Vault creates them; the secret's value is PEM, key included.
+    pub fn add_certificate(&self, name: &str, spec: &CertificateSpec) -> SeededCertificate {
+        let base = format!("https://{}", crate::VAULT_HOST);
+        certificates::add(&mut self.state.vault.lock().unwrap(), &base, name, spec)
+    }
+
     /// `count` more versions of `name`, written directly.
     pub fn fill_versions(&self, name: &str, count: usize, value_prefix: &str) {
         secrets::fill_versions(&mut self.state.vault.lock().unwrap(), name, count, value_prefix);
@@ -119,7 +130,7 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Answer, Inf
     let delay = state.page_delay_ms.load(Ordering::SeqCst);
     let path = parts.uri.path().trim_end_matches('/');
     let listing = parts.method == hyper::Method::GET
-        && (path.ends_with("/secrets") || path.ends_with("/versions") || path.ends_with("/deletedsecrets"));
+        && ["/secrets", "/versions", "/deletedsecrets", "/certificates"].iter().any(|end| path.ends_with(end));
     if delay > 0 && listing {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
@@ -185,6 +196,13 @@ fn route(state: &State, parts: &Parts, body: &[u8]) -> Answer {
         ["secrets", "restore"] if method == Method::POST => secrets::restore(vault, &call, body),
         ["secrets", name, "backup"] if method == Method::POST => secrets::backup(vault, name),
         ["secrets", name] if method == Method::DELETE => deleted::delete(vault, &call, name),
+        ["certificates"] if method == Method::GET => certificates::list(vault, &call),
+        ["certificates", name, "versions"] if method == Method::GET => certificates::versions(vault, &call, name),
+        ["certificates", name, "policy"] if method == Method::GET => certificates::policy_of(vault, &call, name),
+        ["certificates", name] if method == Method::GET => certificates::get(vault, &call, name, None),
+        ["certificates", name, version] if method == Method::GET => {
+            certificates::get(vault, &call, name, Some(version))
+        }
         ["deletedsecrets"] if method == Method::GET => deleted::list(vault, &call),
         ["deletedsecrets", name] if method == Method::GET => deleted::get(vault, &call, name),
         ["deletedsecrets", name] if method == Method::DELETE => deleted::purge(vault, name),

@@ -22,6 +22,37 @@ pub(super) struct Version {
     nbf: Option<i64>,
     created: i64,
     updated: i64,
+    /// A certificate's secret: Key Vault marks it `managed` and names the certificate's key.
+    managed: bool,
+    kid: Option<String>,
+}
+
+impl Version {
+    /// The secret Key Vault writes with a certificate version: the same id and validity, the
+    /// PEM (key and certificate) as its value.
+    pub(super) fn managed(
+        id: &str,
+        value: String,
+        kid: String,
+        window: (i64, i64),
+        created: i64,
+        tags: Option<Value>,
+    ) -> Self {
+        let (nbf, exp) = window;
+        Self {
+            id: id.to_owned(),
+            value,
+            content_type: Some("application/x-pem-file".to_owned()),
+            tags,
+            enabled: true,
+            exp: Some(exp),
+            nbf: Some(nbf),
+            created,
+            updated: created,
+            managed: true,
+            kid: Some(kid),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -113,6 +144,8 @@ pub(super) fn set(vault: &mut Vault, call: &Call, name: &str, body: &[u8]) -> An
         nbf: attributes["nbf"].as_i64(),
         created,
         updated: created,
+        managed: false,
+        kid: None,
     };
     let secret = vault.live.entry(key(name)).or_insert_with(|| Secret { name: name.to_owned(), versions: Vec::new() });
     let answer = bundle(&version, &secret.name, &call.base, true);
@@ -137,6 +170,8 @@ pub(super) fn fill_versions(vault: &mut Vault, name: &str, count: usize, value_p
             nbf: None,
             created,
             updated: created,
+            managed: false,
+            kid: None,
         });
     }
 }
@@ -232,6 +267,9 @@ pub(super) fn properties(v: &Version, id: String) -> Value {
     if let Some(content_type) = &v.content_type {
         item["contentType"] = json!(content_type);
     }
+    if v.managed {
+        item["managed"] = json!(true);
+    }
     if let Some(tags) = &v.tags {
         item["tags"] = tags.clone();
     }
@@ -241,6 +279,9 @@ pub(super) fn properties(v: &Version, id: String) -> Value {
 /// A secret bundle: one version under its full id, with the value only where Key Vault sends it.
 pub(super) fn bundle(v: &Version, name: &str, base: &str, with_value: bool) -> Value {
     let mut bundle = properties(v, format!("{base}/secrets/{name}/{}", v.id));
+    if let Some(kid) = &v.kid {
+        bundle["kid"] = json!(kid);
+    }
     if with_value {
         bundle["value"] = json!(v.value);
     }

@@ -2,10 +2,15 @@
 //! a baseline measured in the same run. It starts the Key Vault testbed (the stand-in, or a
 //! Lowkey Vault the user names) and the release handler, prints progress on stderr and one JSON
 //! object as the last line of stdout. Benchmarks are not tests: it never fails the test command.
+//! The scale figures run against a stand-in of their own (`scale`), the fleet's Key Vault rate is
+//! simulated with the handler's cache rules (`fleet`).
 
 mod baseline;
+mod first_metadata;
+pub mod fleet;
 mod handler_binary;
 mod report;
+mod scale;
 mod wrk;
 
 use std::path::Path;
@@ -17,6 +22,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, json};
 
 use report::{Numbers, median};
+use vaultfn_testbed::ingestion::IngestionSink;
 use vaultfn_testbed::process::HandlerProcess as Running;
 use vaultfn_testbed::proxy::Proxy;
 use vaultfn_testbed::{Testbed, VaultChoice};
@@ -69,8 +75,9 @@ struct Bench {
 }
 
 impl Bench {
-    /// A handler behind a proxy of its own (so its Key Vault requests are its alone), ready.
-    async fn handler(&self) -> Result<(Running, Proxy), String> {
+    /// A handler behind a proxy of its own (so its Key Vault requests are its alone), ready;
+    /// `extra` settings replace or add to the usual ones.
+    async fn handler(&self, extra: &[(String, String)]) -> Result<(Running, Proxy), String> {
         let proxy = self.testbed.proxy();
         let mut settings = self.testbed.settings(&proxy, &self.testbed.identity);
         settings.extend(
@@ -82,6 +89,10 @@ impl Bench {
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned())),
         );
+        for (key, value) in extra {
+            settings.retain(|(k, _)| k != key);
+            settings.push((key.clone(), value.clone()));
+        }
         let running = Running::spawn(&self.handler, &settings)?;
         running.wait_ready(Instant::now(), Duration::from_secs(10)).await?;
         // The start-up warm-up (challenge, token) is not what the measurements are about.
@@ -90,6 +101,21 @@ impl Bench {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         Ok((running, proxy))
+    }
+
+    /// Settings that export telemetry to `sink`, whose CA joins the vault's in the CA bundle.
+    fn telemetry_settings(&self, sink: &IngestionSink) -> Result<Vec<(String, String)>, String> {
+        let proxy_settings = self.testbed.settings(&self.testbed.proxy(), &self.testbed.identity);
+        let vault_ca = proxy_settings.iter().find(|(k, _)| k == "KEY_VAULT_CA_FILE").map(|(_, v)| v.clone());
+        let vault_ca = std::fs::read_to_string(vault_ca.unwrap_or_default()).map_err(|e| format!("vault CA: {e}"))?;
+        let bundle = self.testbed.dir.join("ca-with-ingestion.pem");
+        std::fs::write(&bundle, format!("{vault_ca}\n{}", sink.ca_pem)).map_err(|e| format!("CA bundle: {e}"))?;
+        let connection =
+            format!("InstrumentationKey=00000000-0000-4000-8000-0000000be7c4;IngestionEndpoint={}", sink.url);
+        Ok(vec![
+            ("KEY_VAULT_CA_FILE".into(), bundle.display().to_string()),
+            (vaultfn_handler::telemetry::CONNECTION_STRING.into(), connection),
+        ])
     }
 }
 
@@ -118,18 +144,31 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
 
     n.ready_ms = ready(&bench, args.spawns).await?;
     eprintln!("bench: ready_ms {:.2} (median of {} spawns)", n.ready_ms, args.spawns);
+    let (first, breakdown) =
+        first_metadata::measure(&bench.testbed, &bench.handler, &bench.client, &names()[0], args.spawns).await?;
+    eprint!("{}", first_metadata::describe(first, &breakdown));
+    (n.first_metadata_ms, n.first_metadata_breakdown_ms) = (first, breakdown);
 
-    let (main, _proxy) = bench.handler().await?;
+    let (main, _proxy) = bench.handler(&[]).await?;
+    let sink = IngestionSink::start(bench.testbed.runtime());
+    let (telemetry, _telemetry_proxy) = bench.handler(&bench.telemetry_settings(&sink)?).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     n.rss_idle_kb = main.memory_kb().0;
     let metadata_paths: Vec<String> = names().iter().map(|s| format!("/api/secrets/{s}")).collect();
-    for path in &metadata_paths {
-        let status = bench.client.get(main.url(path)).send().await.map(|r| r.status().as_u16()).ok();
+    for (handler, path) in metadata_paths.iter().map(|p| (&main, p)).chain([(&telemetry, &metadata_paths[0])]) {
+        let status = bench.client.get(handler.url(path)).send().await.map(|r| r.status().as_u16()).ok();
         if status != Some(200) {
             return Err(format!("GET {path} answered {status:?} before the load"));
         }
     }
-    throughput(&main, &args, &metadata_paths[0], &mut n)?;
+    let same_bytes = same_bytes_baseline(&bench.client, &main).await?;
+    throughput(&main, &telemetry, same_bytes, &args, &metadata_paths[0], &mut n)?;
+    n.telemetry_batches = sink.received().0;
+    eprintln!(
+        "bench: the ingestion endpoint received {} telemetry batches ({} bytes)",
+        sink.received().0,
+        sink.received().1
+    );
     n.rss_load_kb = main.memory_kb().1;
     eprintln!("bench: rss idle {} kB, peak under load {} kB", n.rss_idle_kb, n.rss_load_kb);
 
@@ -138,7 +177,23 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
     eprintln!("bench: Key Vault requests: {} for 10k, {} for 200 cold", n.kv_requests_10k, n.kv_requests_cold_200);
 
     soak(&main, &args, &metadata_paths, &dir, &mut n)?;
-    n.leaks = main.output().lines().filter(|l| bench.markers.iter().any(|m| l.contains(m.as_str()))).count() as u64;
+    let outputs = main.output() + &telemetry.output();
+    n.leaks = outputs.lines().filter(|l| bench.markers.iter().any(|m| l.contains(m.as_str()))).count() as u64;
+
+    eprintln!(
+        "bench: scale: {} secrets and a secret of {} versions, pages of 25 at 20 ms",
+        scale::SECRETS,
+        scale::VERSIONS
+    );
+    let scaled = scale::measure(&bench.handler, &bench.client).await?;
+    (n.list_4000_ms, n.metadata_2500_versions_ms) = (scaled.list, scaled.versions);
+    n.leaks += scaled.leaks;
+    eprintln!("bench: scale: list {:?}; versions {:?}", scaled.list, scaled.versions);
+    n.fleet = fleet::simulate(&fleet::Fleet::figure());
+    eprintln!(
+        "bench: fleet: {:.1} Key Vault requests per 10 s (model {:.1}, busiest 10 s {}, mean refresh {:.1} s)",
+        n.fleet.mean_per_10s, n.fleet.analytic_per_10s, n.fleet.peak_per_10s, n.fleet.mean_refresh_s
+    );
 
     let mut context = Map::new();
     context.insert("vault".into(), json!(bench.testbed.vault.name()));
@@ -165,41 +220,71 @@ async fn ready(bench: &Bench, spawns: usize) -> Result<f64, String> {
     Ok(median(times))
 }
 
-/// The three loads differ in URL only: same generator, options and connections, no request
-/// script (a script costs the generator enough CPU on two cores to skew a ratio). The metadata
-/// load asks for one cached secret; `kv_requests` and the soak spread requests over all of them.
-fn throughput(main: &Running, args: &BenchArgs, metadata_path: &str, n: &mut Numbers) -> Result<(), String> {
-    let baseline_port = baseline::start()?;
-    let baseline_url = format!("http://127.0.0.1:{baseline_port}/");
-    let duration = Duration::from_secs(args.seconds);
-    let (mut base, mut cc, mut md) = (Vec::new(), Vec::new(), Vec::new());
-    // Interleaved, so a noisy neighbour slows all three alike.
-    for run in 1..=args.runs {
-        base.push(wrk::run(&baseline_url, None, args.connections, duration)?);
-        cc.push(wrk::run(&main.url("/api/config-check"), None, args.connections, duration)?);
-        md.push(wrk::run(&main.url(metadata_path), None, args.connections, duration)?);
-        eprintln!(
-            "bench: run {run}/{}: baseline {:.0} rps, config-check {:.0} rps, cached metadata {:.0} rps",
-            args.runs,
-            base[run - 1].rps,
-            cc[run - 1].rps,
-            md[run - 1].rps
-        );
+/// The config-check answer as the handler sends it: status, headers (less those the server sets
+/// per connection) and body, to be sent again by the same-bytes baseline; its port.
+async fn same_bytes_baseline(client: &reqwest::Client, main: &Running) -> Result<u16, String> {
+    let response = client.get(main.url("/api/config-check")).send().await.map_err(|e| e.to_string())?;
+    let status = response.status();
+    let mut headers = response.headers().clone();
+    for per_connection in ["date", "content-length", "connection", "transfer-encoding"] {
+        headers.remove(per_connection);
     }
-    let errors: u64 = cc.iter().chain(&md).map(|l| l.errors).sum();
+    let body = response.bytes().await.map_err(|e| e.to_string())?;
+    baseline::same_bytes("/api/config-check", status, headers, body)
+}
+
+/// The loads differ in URL only: same generator, options and connections, no request script (a
+/// script costs the generator enough CPU on two cores to skew a ratio). The metadata loads ask
+/// for one cached secret; `kv_requests` and the soak spread requests over all of them. Each ratio
+/// pairs loads run one after the other, so they share the machine's state.
+fn throughput(
+    main: &Running,
+    telemetry: &Running,
+    same_bytes_port: u16,
+    args: &BenchArgs,
+    metadata_path: &str,
+    n: &mut Numbers,
+) -> Result<(), String> {
+    let baseline_port = baseline::start()?;
+    let loads = [
+        ("baseline", format!("http://127.0.0.1:{baseline_port}/")),
+        ("same_bytes", format!("http://127.0.0.1:{same_bytes_port}/api/config-check")),
+        ("config_check", main.url("/api/config-check")),
+        ("metadata_cached", main.url(metadata_path)),
+        ("metadata_telemetry", telemetry.url(metadata_path)),
+    ];
+    let duration = Duration::from_secs(args.seconds);
+    let mut runs: Vec<Vec<wrk::Load>> = vec![Vec::new(); loads.len()];
+    // Interleaved, so a noisy neighbour slows all of them alike.
+    for run in 1..=args.runs {
+        for (i, (_, url)) in loads.iter().enumerate() {
+            runs[i].push(wrk::run(url, None, args.connections, duration)?);
+        }
+        let rps: Vec<String> =
+            loads.iter().zip(&runs).map(|((name, _), l)| format!("{name} {:.0}", l[run - 1].rps)).collect();
+        eprintln!("bench: run {run}/{} rps: {}", args.runs, rps.join(", "));
+    }
+    let [base, same, cc, md, mdt] = [0, 1, 2, 3, 4].map(|i| runs[i].as_slice());
+    let errors: u64 = [same, cc, md, mdt].iter().flat_map(|l| l.iter()).map(|l| l.errors).sum();
     if errors > 0 {
         eprintln!("bench: warning: {errors} non-2xx answers or socket errors during the throughput runs");
     }
     let stat = |loads: &[wrk::Load], f: fn(&wrk::Load) -> f64| median(loads.iter().map(f).collect());
-    n.baseline_rps = stat(&base, |l| l.rps);
-    n.config_check_rps = stat(&cc, |l| l.rps);
-    n.metadata_cached_rps = stat(&md, |l| l.rps);
-    let paired = |loads: &[wrk::Load]| median(loads.iter().zip(&base).map(|(l, b)| l.rps / b.rps.max(1.0)).collect());
-    n.config_check_vs_baseline = paired(&cc);
-    n.metadata_cached_vs_baseline = paired(&md);
-    for (name, loads) in [("baseline", &base), ("config_check", &cc), ("metadata_cached", &md)] {
-        n.p50_us.insert(name.into(), json!(stat(loads, |l| l.p50_us).round()));
-        n.p99_us.insert(name.into(), json!(stat(loads, |l| l.p99_us).round()));
+    n.baseline_rps = stat(base, |l| l.rps);
+    n.same_bytes_rps = stat(same, |l| l.rps);
+    n.config_check_rps = stat(cc, |l| l.rps);
+    n.metadata_cached_rps = stat(md, |l| l.rps);
+    n.metadata_telemetry_rps = stat(mdt, |l| l.rps);
+    let paired = |loads: &[wrk::Load], to: &[wrk::Load]| {
+        median(loads.iter().zip(to).map(|(l, b)| l.rps / b.rps.max(1.0)).collect())
+    };
+    n.config_check_vs_baseline = paired(cc, base);
+    n.metadata_cached_vs_baseline = paired(md, base);
+    n.config_check_same_bytes_ratio = paired(cc, same);
+    n.telemetry_on_ratio = paired(mdt, md);
+    for ((name, _), loads) in loads.iter().zip(&runs) {
+        n.p50_us.insert((*name).into(), json!(stat(loads, |l| l.p50_us).round()));
+        n.p99_us.insert((*name).into(), json!(stat(loads, |l| l.p99_us).round()));
     }
     Ok(())
 }
@@ -209,7 +294,7 @@ fn throughput(main: &Running, args: &BenchArgs, metadata_path: &str, n: &mut Num
 async fn kv_requests(bench: &Bench, runs: usize, total: usize, secrets: usize) -> Result<u64, String> {
     let mut counts = Vec::new();
     for _ in 0..runs {
-        let (running, proxy) = bench.handler().await?;
+        let (running, proxy) = bench.handler(&[]).await?;
         let running = Arc::new(running);
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         // 200 in flight at once: all of them at once for the cold case, a steady 200 otherwise.

@@ -30,7 +30,7 @@ const HOP_BY_HOP: &[&str] =
     &["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade"];
 
 /// The parts of the caller's request the handler gets.
-pub struct Incoming {
+pub struct IncomingRequest {
     pub method: Method,
     /// The normalised path that was routed and authorised, in its wire form
     /// ([`super::path::RequestPath::wire`]).
@@ -43,6 +43,7 @@ pub struct Incoming {
     pub granted: Option<AuthLevel>,
 }
 
+#[derive(Clone)]
 pub struct Forwarder {
     client: reqwest::Client,
     state: watch::Receiver<HandlerState>,
@@ -72,7 +73,7 @@ impl Forwarder {
         }
     }
 
-    pub async fn invoke(&self, function: &FunctionDef, forwarding: bool, req: Incoming) -> Response {
+    pub async fn invoke(&self, function: &FunctionDef, forwarding: bool, req: IncomingRequest) -> Response {
         let Some(port) = self.port().await else {
             return failure(&function.name, "the handler is not running");
         };
@@ -85,7 +86,23 @@ impl Forwarder {
         result.unwrap_or_else(|why| failure(&function.name, &why))
     }
 
-    async fn forward(&self, port: u16, invocation_id: &str, req: Incoming) -> Result<Response, String> {
+    /// POSTs a non-HTTP function's invocation payload to `/{function}`, as the host does, once
+    /// the handler is up. Any status is the caller's to judge; `Err` when there was no answer.
+    pub async fn post_invocation(&self, function: &str, payload: &Value) -> Result<reqwest::Response, String> {
+        let port = self.port().await.ok_or("the handler is not running")?;
+        let mut headers = HeaderMap::new();
+        add_host_headers(&mut headers, &new_guid());
+        self.client
+            .post(format!("http://127.0.0.1:{port}/{function}"))
+            .headers(headers)
+            .json(payload)
+            .timeout(Duration::from_secs(230))
+            .send()
+            .await
+            .map_err(|e| format!("cannot reach the handler ({})", e.without_url()))
+    }
+
+    async fn forward(&self, port: u16, invocation_id: &str, req: IncomingRequest) -> Result<Response, String> {
         let url = handler_url(port, &req.path, req.query.as_deref())?;
         let mut headers = HeaderMap::new();
         for (name, value) in &req.headers {
@@ -123,7 +140,7 @@ impl Forwarder {
         port: u16,
         invocation_id: &str,
         function: &FunctionDef,
-        req: Incoming,
+        req: IncomingRequest,
     ) -> Result<Response, String> {
         let payload = invocation_payload(function, &req);
         let mut headers = HeaderMap::new();
@@ -209,7 +226,7 @@ pub fn joined_query(query: Option<&str>) -> Vec<(String, String)> {
 }
 
 /// `{"Data":{"<trigger>":{Url,Method,Query,Headers,Params,Identities,Body}},"Metadata":{...}}`.
-fn invocation_payload(function: &FunctionDef, req: &Incoming) -> Value {
+fn invocation_payload(function: &FunctionDef, req: &IncomingRequest) -> Value {
     let query: Map<String, Value> =
         joined_query(req.query.as_deref()).into_iter().map(|(k, v)| (k, Value::String(v))).collect();
     let mut headers: Map<String, Value> = Map::new();

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::triggers::{TriggerDef, parse_trigger};
 use crate::keys::AuthLevel;
 
 /// The host's default `extensions.http.routePrefix`.
@@ -72,7 +73,9 @@ pub struct AppLayout {
     pub script_root: PathBuf,
     pub host: HostConfig,
     pub functions: Vec<FunctionDef>,
-    /// Function folders without an HTTP trigger: the local host cannot run them.
+    /// Functions with an Event Grid or timer trigger, run in payload mode (`triggers.rs`).
+    pub triggered: Vec<TriggerDef>,
+    /// Function folders with a trigger the local host does not run (queues, blobs, ...).
     pub skipped: Vec<String>,
 }
 
@@ -91,16 +94,21 @@ impl AppLayout {
             .collect();
         folders.sort();
         let mut functions = Vec::new();
+        let mut triggered = Vec::new();
         let mut skipped = Vec::new();
         for folder in folders {
             let name = folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let path = folder.join("function.json");
-            match parse_function(&name, &path, &read_json(&path)?)? {
+            let json = read_json(&path)?;
+            match parse_function(&name, &path, &json)? {
                 Some(function) => functions.push(function),
-                None => skipped.push(name),
+                None => match parse_trigger(&name, &path, &json)? {
+                    Some(function) => triggered.push(function),
+                    None => skipped.push(name),
+                },
             }
         }
-        Ok(Self { script_root, host, functions, skipped })
+        Ok(Self { script_root, host, functions, triggered, skipped })
     }
 
     pub fn function(&self, name: &str) -> Option<&FunctionDef> {
@@ -114,11 +122,11 @@ pub(crate) fn read_json(path: &Path) -> Result<Value, LayoutError> {
 }
 
 /// Reads a property case-insensitively: the host's configuration binder ignores case.
-fn prop<'a>(object: &'a Value, name: &str) -> Option<&'a Value> {
+pub(super) fn prop<'a>(object: &'a Value, name: &str) -> Option<&'a Value> {
     object.as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v)
 }
 
-fn string_prop(object: &Value, name: &str) -> Option<String> {
+pub(super) fn string_prop(object: &Value, name: &str) -> Option<String> {
     prop(object, name).and_then(Value::as_str).map(str::to_owned)
 }
 
@@ -191,7 +199,7 @@ pub(crate) fn parse_function(name: &str, path: &Path, json: &Value) -> Result<Op
     let route = string_prop(trigger, "route").map(|r| r.trim_matches('/').to_owned()).filter(|r| !r.is_empty());
     let http_output = outputs.iter().find(|b| kind(b, "http")).and_then(|b| string_prop(b, "name"));
     let http_in_and_out = inputs.len() == 1 && outputs.len() == 1 && kind(outputs[0], "http");
-    let disabled = prop(json, "disabled").is_some_and(|d| d.as_bool() == Some(true) || d.as_str() == Some("true"));
+    let disabled = is_disabled(json);
     Ok(Some(FunctionDef {
         name: name.to_owned(),
         route: route.unwrap_or_else(|| name.to_owned()),
@@ -202,6 +210,11 @@ pub(crate) fn parse_function(name: &str, path: &Path, json: &Value) -> Result<Op
         http_output,
         disabled,
     }))
+}
+
+/// `"disabled": true` (or `"true"`) in a function.json.
+pub(super) fn is_disabled(json: &Value) -> bool {
+    prop(json, "disabled").is_some_and(|d| d.as_bool() == Some(true) || d.as_str() == Some("true"))
 }
 
 #[cfg(test)]

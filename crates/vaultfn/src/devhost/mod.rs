@@ -5,14 +5,19 @@
 pub mod admin;
 pub mod azurite;
 pub mod constraint;
+pub mod eventgrid;
 pub mod forward;
 pub mod layout;
 pub mod local_settings;
+pub mod ncrontab;
 pub mod path;
 pub mod resolve;
 pub mod routing;
 pub mod start;
 pub mod supervisor;
+pub mod timer;
+pub mod triggers;
+pub mod watch;
 
 use std::time::{Duration, Instant};
 
@@ -21,11 +26,10 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use futures::StreamExt as _;
-use tokio::sync::watch;
 use vaultfn_handler::problem::Problem;
 
 use crate::keys::{self, AuthLevel, KeyStore};
-use forward::{Forwarder, Incoming};
+use forward::{Forwarder, IncomingRequest};
 use layout::AppLayout;
 use routing::RouteTable;
 use supervisor::HandlerState;
@@ -44,14 +48,16 @@ pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_PORT: u16 = 7071;
 
-/// Everything a request needs, shared by all of them.
+/// Everything a request needs, shared by all of them. `--watch` swaps in a copy with a new route
+/// table; what the copies share (keys, the handler) is shared, not copied.
+#[derive(Clone)]
 pub struct DevHost {
     pub layout: AppLayout,
     pub routes: RouteTable,
-    pub keys: KeyStore,
+    pub keys: std::sync::Arc<KeyStore>,
     pub no_auth: bool,
     pub port: u16,
-    pub handler_state: watch::Receiver<HandlerState>,
+    pub handler_state: tokio::sync::watch::Receiver<HandlerState>,
     pub forwarder: Forwarder,
     /// Functions turned off with `AzureWebJobs.<name>.Disabled`.
     pub disabled: Vec<String>,
@@ -83,7 +89,15 @@ impl DevHost {
     /// The canonical name of a function folder, matched case-insensitively.
     pub fn function_name(&self, name: &str) -> Option<String> {
         let http = self.layout.functions.iter().map(|f| &f.name);
-        http.chain(self.layout.skipped.iter()).find(|n| n.eq_ignore_ascii_case(name)).cloned()
+        let triggered = self.layout.triggered.iter().map(|f| &f.name);
+        http.chain(triggered).chain(self.layout.skipped.iter()).find(|n| n.eq_ignore_ascii_case(name)).cloned()
+    }
+
+    /// Whether a function is turned off, in its function.json or with `AzureWebJobs.<name>.Disabled`.
+    pub fn is_disabled(&self, name: &str) -> bool {
+        let in_json = self.layout.function(name).is_some_and(|f| f.disabled)
+            || self.layout.triggered.iter().any(|f| f.disabled && f.name.eq_ignore_ascii_case(name));
+        in_json || self.disabled.iter().any(|d| d.eq_ignore_ascii_case(name))
     }
 
     /// The request's own URL without its query, which the admin API returns as its `self` link.
@@ -102,7 +116,7 @@ pub fn app(host: std::sync::Arc<DevHost>) -> axum::Router {
 
 /// The host's order: admin routes, then function routes, then the home page at `/`, else 404.
 /// Route and key are checked on the normalised path before any of the body is read.
-async fn dispatch(State(host): State<std::sync::Arc<DevHost>>, request: Request) -> Response {
+pub(crate) async fn dispatch(State(host): State<std::sync::Arc<DevHost>>, request: Request) -> Response {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let path = match path::RequestPath::parse(parts.uri.path()) {
@@ -112,6 +126,19 @@ async fn dispatch(State(host): State<std::sync::Arc<DevHost>>, request: Request)
     let decoded = path.decoded();
     let query = parts.uri.query();
     let first = decoded.trim_start_matches('/').split('/').next().unwrap_or("");
+    if first.eq_ignore_ascii_case("admin")
+        && let Some(name) = triggers::invoke_route(&parts.method, decoded)
+    {
+        return triggers::admin_invoke(host.clone(), name, &parts.headers, query, body).await;
+    }
+    if eventgrid::is_webhook(decoded) {
+        let req = eventgrid::WebhookRequest { method: &parts.method, query, headers: &parts.headers, body };
+        let response = eventgrid::handle(&host, req).await;
+        // The path only: the query carries `code=<key>`.
+        let ms = started.elapsed().as_millis();
+        println!("{} {} -> {} ({ms} ms)", parts.method, path.wire(), response.status().as_u16());
+        return response;
+    }
     if first.eq_ignore_ascii_case("admin") {
         let req = admin::AdminRequest { method: &parts.method, path: &path, query, headers: &parts.headers, body };
         return admin::handle(&host, req).await;
@@ -141,7 +168,7 @@ async fn dispatch(State(host): State<std::sync::Arc<DevHost>>, request: Request)
                     Some(query) => format!("http://{authority}{wire}?{query}"),
                     None => format!("http://{authority}{wire}"),
                 };
-                let incoming = Incoming {
+                let incoming = IncomingRequest {
                     url,
                     method: parts.method.clone(),
                     path: wire.to_owned(),

@@ -28,6 +28,8 @@ pub struct StartOptions {
     pub port: Option<u16>,
     pub no_auth: bool,
     pub settings: PathBuf,
+    /// Rebuild and restart the handler, and reload the routes, when the app's files change.
+    pub watch: bool,
 }
 
 /// The key directory for a script root: `FUNCTIONS_SECRETS_PATH` (from the settings' Values or
@@ -62,6 +64,7 @@ pub async fn run(options: StartOptions) -> Result<(), String> {
             failure.setting, failure.reason
         );
     }
+    let timers = super::timer::timers(&layout, &settings.values).map_err(|e| format!("refusing to start: {e}"))?;
     let computer_name = hostname();
     let storage = KeyStorage::from_settings(&root, &settings.values, &computer_name)
         .map_err(|e| format!("refusing to start: the key store settings: {e}"))?;
@@ -79,17 +82,17 @@ pub async fn run(options: StartOptions) -> Result<(), String> {
     keys.snapshot(layout.functions.iter().map(|f| f.name.as_str()))
         .await
         .map_err(|e| format!("cannot read the key store: {e}"))?;
+    super::eventgrid::ensure_system_key(&keys, &layout).await?;
     let host_id = match &storage {
         KeyStorage::Blob(blob) => blob.host_id.clone(),
         _ => derived_host_id(&computer_name),
     };
 
     let executable = resolve_executable(&layout.host.handler, &root);
-    let disabled = layout
-        .functions
-        .iter()
-        .filter(|f| settings.values.get(&format!("AzureWebJobs.{}.Disabled", f.name)).is_some_and(|v| is_true(v)))
-        .map(|f| f.name.clone())
+    let names = layout.functions.iter().map(|f| &f.name).chain(layout.triggered.iter().map(|f| &f.name));
+    let disabled = names
+        .filter(|name| settings.values.get(&format!("AzureWebJobs.{name}.Disabled")).is_some_and(|v| is_true(v)))
+        .cloned()
         .collect();
     let homepage_disabled = settings.values.get("AzureWebJobsDisableHomepage").is_some_and(|v| is_true(v));
     if let Some(path) = &dev_vault {
@@ -102,10 +105,10 @@ pub async fn run(options: StartOptions) -> Result<(), String> {
         script_root: root.clone(),
         environment: settings.values.clone(),
     };
-    let (supervisor, state) = Supervisor::new(command);
+    let (supervisor, state) = Supervisor::new(command.clone());
     let host = Arc::new(DevHost {
         routes,
-        keys,
+        keys: Arc::new(keys),
         no_auth: options.no_auth,
         port,
         forwarder: Forwarder::new(state.clone()),
@@ -122,12 +125,16 @@ pub async fn run(options: StartOptions) -> Result<(), String> {
     let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
     // A header-read timeout (also the idle timeout) so that no local process can hold
     // connections open by trickling bytes; bodies have their own limit (`read_body`).
-    let server =
-        vaultfn_handler::startup::serve(listener, super::app(host.clone()), super::HEADER_READ_TIMEOUT, async {
-            let _ = server_stopped.await;
-        });
+    let (current, app) = super::watch::swappable(host.clone());
+    if options.watch {
+        super::watch::start(current, command, settings.values.clone(), supervisor.replacer())?;
+    }
+    let server = vaultfn_handler::startup::serve(listener, app, super::HEADER_READ_TIMEOUT, async {
+        let _ = server_stopped.await;
+    });
     let server = tokio::spawn(server);
     tokio::spawn(announce_when_ready(host.clone(), state));
+    super::timer::spawn(&host, timers);
 
     let result = supervisor.run(vaultfn_handler::startup::stop_signal()).await;
     let _ = stop_server.send(());
@@ -215,8 +222,9 @@ async fn announce_when_ready(host: Arc<DevHost>, mut state: tokio::sync::watch::
             AuthLevel::Anonymous => {}
         }
     }
+    super::triggers::announce(&host, &base);
     if !host.layout.skipped.is_empty() {
-        println!("\nNot run locally (no HTTP trigger): {}", host.layout.skipped.join(", "));
+        println!("\nNot run locally (a trigger this host does not run): {}", host.layout.skipped.join(", "));
     }
     let auth = if host.no_auth { "keys NOT enforced (--no-auth)" } else { "keys enforced" };
     println!("\nListening on {base} ({auth}; {}). Ctrl-C stops.\n", host.keys.location());

@@ -1,6 +1,8 @@
 //! Runs the custom handler the way the host does: a free port in `FUNCTIONS_CUSTOMHANDLER_PORT`,
 //! the app settings as environment, `GET /` polled every 25 ms until any HTTP answer (30 s at
-//! most), restarts when it dies (3 within 30 minutes, then give up), SIGTERM on shutdown.
+//! most), restarts when it dies (3 within 30 minutes, then give up), SIGTERM on shutdown. Asked
+//! to (`vaultfn start --watch`), it replaces a running handler with a new one without a gap: the
+//! new one takes requests once it answers, and only then is the old one stopped.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -10,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::layout::HandlerDescription;
 
@@ -45,19 +47,61 @@ pub struct Supervisor {
     state: watch::Sender<HandlerState>,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
     worker_id: String,
+    replacements: mpsc::UnboundedReceiver<Replace>,
+    replacer: mpsc::UnboundedSender<Replace>,
+}
+
+/// A request to replace the running handler, answered with the new one's pid or why it failed.
+struct Replace {
+    /// A new command (host.json changed), else the same one again (the binary was rebuilt).
+    command: Option<HandlerCommand>,
+    done: oneshot::Sender<Result<u32, String>>,
+}
+
+/// Asks the supervisor for a new handler process.
+#[derive(Clone)]
+pub struct Replacer(mpsc::UnboundedSender<Replace>);
+
+impl Replacer {
+    /// Starts a new handler (with `command`, if given) and, once it answers, sends requests to it
+    /// and stops the old one; the new pid. When the new one fails to start, the old one keeps
+    /// serving (and its command stays) and the error says why.
+    pub async fn replace(&self, command: Option<HandlerCommand>) -> Result<u32, String> {
+        let (done, answer) = oneshot::channel();
+        self.0.send(Replace { command, done }).map_err(|_| "the host is stopping".to_owned())?;
+        answer.await.map_err(|_| "the host is stopping".to_owned())?
+    }
+}
+
+/// The handler process serving requests.
+struct Running {
+    child: Child,
+    port: u16,
+}
+
+/// What became of a replacement.
+enum Replaced {
+    Done,
+    /// The stop signal came while the new handler was starting.
+    Stopping,
 }
 
 impl Supervisor {
     pub fn new(command: HandlerCommand) -> (Self, watch::Receiver<HandlerState>) {
         let (state, receiver) = watch::channel(HandlerState::Starting);
         let worker_id = super::new_guid();
-        (Self { command, state, stderr_tail: Arc::default(), worker_id }, receiver)
+        let (replacer, replacements) = mpsc::unbounded_channel();
+        (Self { command, state, stderr_tail: Arc::default(), worker_id, replacements, replacer }, receiver)
+    }
+
+    pub fn replacer(&self) -> Replacer {
+        Replacer(self.replacer.clone())
     }
 
     /// Keeps the handler running until `stop` completes (then stops it with SIGTERM and returns
     /// `Ok`), or until it died more often than the restart policy allows (then returns the reason
     /// with the handler's last stderr lines).
-    pub async fn run(self, stop: impl std::future::Future<Output = ()>) -> Result<(), String> {
+    pub async fn run(mut self, stop: impl std::future::Future<Output = ()>) -> Result<(), String> {
         tokio::pin!(stop);
         let mut deaths: VecDeque<Instant> = VecDeque::new();
         loop {
@@ -76,11 +120,20 @@ impl Supervisor {
                 Ok(()) => {
                     let _ = self.state.send(HandlerState::Ready { port });
                     println!("Handler ready on 127.0.0.1:{port} after {} ms", started.elapsed().as_millis());
-                    tokio::select! {
-                        status = child.wait() => describe_exit(status),
-                        () = &mut stop => {
-                            self.shutdown(&mut child).await;
-                            return Ok(());
+                    let mut running = Running { child, port };
+                    loop {
+                        tokio::select! {
+                            status = running.child.wait() => break describe_exit(status),
+                            () = &mut stop => {
+                                self.shutdown(&mut running.child).await;
+                                return Ok(());
+                            }
+                            Some(replace) = self.replacements.recv() => {
+                                if let Replaced::Stopping = self.replace(&mut running, replace, &mut stop).await {
+                                    self.shutdown(&mut running.child).await;
+                                    return Ok(());
+                                }
+                            }
                         }
                     }
                 }
@@ -105,6 +158,63 @@ impl Supervisor {
             }
             eprintln!("Handler {why}; restarting ({} of {MAX_RESTARTS} within 30 minutes)", deaths.len());
         }
+    }
+
+    /// Starts the replacement next to `running`, which serves until the new one answers; then
+    /// swaps them and stops the old one in the background (its requests in flight drain).
+    async fn replace(
+        &mut self,
+        running: &mut Running,
+        replace: Replace,
+        stop: &mut std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+    ) -> Replaced {
+        let previous = replace.command.map(|command| std::mem::replace(&mut self.command, command));
+        let started = Instant::now();
+        let attempt = async {
+            let port = free_port().map_err(|e| format!("cannot find a free port for the handler: {e}"))?;
+            let mut child = self.spawn(port)?;
+            match wait_ready(port, &mut child).await {
+                Ok(()) => Ok(Running { child, port }),
+                Err(why) => {
+                    let _ = child.start_kill();
+                    let _ = child.wait().await;
+                    Err(format!("the new handler {why}"))
+                }
+            }
+        };
+        let outcome = tokio::select! {
+            outcome = attempt => outcome,
+            () = stop.as_mut() => return Replaced::Stopping,
+        };
+        let answer = match outcome {
+            Ok(new) => {
+                let _ = self.state.send(HandlerState::Ready { port: new.port });
+                let mut old = std::mem::replace(running, new);
+                let pid = running.child.id().unwrap_or_default();
+                println!(
+                    "Handler restarted on 127.0.0.1:{} (pid {pid}) after {} ms; the previous one stops once its requests are done",
+                    running.port,
+                    started.elapsed().as_millis()
+                );
+                tokio::spawn(async move {
+                    terminate(&mut old.child);
+                    if tokio::time::timeout(STOP_GRACE, old.child.wait()).await.is_err() {
+                        let _ = old.child.start_kill();
+                        let _ = old.child.wait().await;
+                    }
+                });
+                Ok(pid)
+            }
+            Err(why) => {
+                if let Some(previous) = previous {
+                    self.command = previous;
+                }
+                eprintln!("{why}; the running handler keeps serving.{}", self.last_stderr());
+                Err(why)
+            }
+        };
+        let _ = replace.done.send(answer);
+        Replaced::Done
     }
 
     fn spawn(&self, port: u16) -> Result<Child, String> {

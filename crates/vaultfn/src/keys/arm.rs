@@ -16,7 +16,7 @@ use vaultfn_handler::arm::{ArmClient, ArmError, SiteId};
 use vaultfn_handler::vault::CredentialKind;
 
 use super::MASTER_KEY_NAME;
-use super::cli::{Action, HostScope, Target, encode, print_table, read_value};
+use super::command::{Action, HostScope, KeyTarget, encode, print_table, read_value};
 use crate::azure::{AppTarget, connect};
 
 /// Whose keys: a function's, or the host's function or system keys.
@@ -28,7 +28,7 @@ enum Scope<'a> {
 }
 
 impl<'a> Scope<'a> {
-    fn of(t: &'a Target) -> Self {
+    fn of(t: &'a KeyTarget) -> Self {
         match (&t.function, t.host_scope) {
             (Some(function), _) => Self::Function(function),
             (None, Some(HostScope::Systemkeys)) => Self::HostSystem,
@@ -80,7 +80,7 @@ impl<'a> Scope<'a> {
 }
 
 /// Runs `action` against the app `target` names.
-pub async fn execute(action: &Action, t: &Target, app: AppTarget) -> Result<(), String> {
+pub async fn execute(action: &Action, t: &KeyTarget, app: AppTarget) -> Result<(), String> {
     let (arm, site, kind) = connect(&app)?;
     eprintln!("vaultfn keys: {site} with the {kind} credential");
     let keys = Keys { arm, site, kind, scope: Scope::of(t) };

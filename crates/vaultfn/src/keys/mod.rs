@@ -3,7 +3,7 @@
 
 mod arm;
 mod auth;
-pub mod cli;
+pub mod command;
 mod file;
 pub mod generate;
 pub mod marvin;

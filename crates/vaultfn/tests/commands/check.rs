@@ -84,3 +84,22 @@ fn reference_lints_are_warnings_that_do_not_fail_the_check() {
         assert!(out.contains(needle), "{needle:?} in:\n{out}");
     }
 }
+
+#[test]
+fn event_grid_and_timer_functions_pass_and_their_schedules_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_app(dir.path());
+    let templates = dir.path().join("function-templates");
+    for (name, schedule) in [("day-seven", "0 0 6 * * 7"), ("unset", "%NOT_SET%")] {
+        let function = serde_json::json!({"bindings": [
+            {"type": "timerTrigger", "direction": "in", "name": "timer", "schedule": schedule}]});
+        std::fs::create_dir_all(templates.join(name)).unwrap();
+        std::fs::write(templates.join(name).join("function.json"), function.to_string()).unwrap();
+    }
+    let (ok, out) = check(dir.path());
+    assert!(!ok);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines.iter().any(|l| l.contains("day-seven") && l.contains("day-of-week field \"7\"")), "{out}");
+    assert!(lines.iter().any(|l| l.contains("unset") && l.contains("app setting NOT_SET")), "{out}");
+}

@@ -180,9 +180,9 @@ async fn admin_changes_reach_key_vault_and_survive_soft_delete() {
     assert_eq!(host.get("/api/config-check", Some(&generated)).await.status(), 401);
 
     let (status, system) =
-        admin(&host, reqwest::Method::POST, "/admin/host/systemkeys/eventgrid_extension", &master, None).await;
+        admin(&host, reqwest::Method::POST, "/admin/host/systemkeys/my_extension", &master, None).await;
     assert_eq!(status, 201);
-    assert_eq!(vault.value("host--systemKey--eventgrid-095extension").await.as_deref(), system["value"].as_str());
+    assert_eq!(vault.value("host--systemKey--my-095extension").await.as_deref(), system["value"].as_str());
     let (status, _) = admin(&host, reqwest::Method::DELETE, "/admin/host/systemkeys/_master", &master, None).await;
     assert_eq!(status, 400, "the master key cannot be deleted");
     assert!(!host.output().contains(chosen), "a key value reached the output");

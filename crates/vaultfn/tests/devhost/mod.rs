@@ -12,3 +12,5 @@ mod lifecycle;
 mod routing;
 mod security;
 mod settings;
+mod triggers;
+mod watch;

@@ -67,6 +67,19 @@ impl FileStore {
         }
     }
 
+    /// The system key `name` (any case) in `dir`'s `host.json`, `None` when there is none yet;
+    /// read like [`Self::read_master`], creating nothing.
+    pub fn read_system_key(dir: &Path, name: &str) -> Result<Option<SecretString>, KeyError> {
+        let path = dir.join(HOST_FILE);
+        match file::read_if_exists(&path)? {
+            Some(bytes) if !bytes.is_empty() => {
+                let keys = file::parse_host(&path, &bytes)?.system_keys;
+                Ok(find(&keys, name).map(|index| keys[index].value.clone()))
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// All keys that can open `functions`, creating any missing file.
     pub fn snapshot<'a>(&self, functions: impl IntoIterator<Item = &'a str>) -> Result<KeySnapshot, KeyError> {
         let _guard = self.guard()?;

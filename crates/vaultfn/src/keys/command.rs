@@ -31,11 +31,11 @@ pub struct KeysArgs {
     #[command(subcommand)]
     pub action: Action,
     #[command(flatten)]
-    pub target: Target,
+    pub target: KeyTarget,
 }
 
 #[derive(Debug, Args)]
-pub struct Target {
+pub struct KeyTarget {
     /// Keys of this function (default: the host's keys in --host-scope).
     #[arg(long, global = true, conflicts_with = "host_scope")]
     pub function: Option<String>,
@@ -256,7 +256,7 @@ fn is_loopback(host: &Host<&str>) -> bool {
 /// no host knows). Only the `files` store is read here: the blob and Key Vault stores are reached
 /// with the developer's own access, which this command has no business borrowing for a key the
 /// user can pass.
-fn master_key(t: &Target, app: &AppUrl) -> Result<SecretString, String> {
+fn master_key(t: &KeyTarget, app: &AppUrl) -> Result<SecretString, String> {
     let from_env = || std::env::var("VAULTFN_MASTER_KEY").ok();
     if let Some(key) = t.master_key.clone().or_else(from_env).filter(|k| !k.is_empty()) {
         return Ok(SecretString::from(key));
@@ -394,7 +394,7 @@ mod tests {
     #[test]
     fn a_remote_url_needs_an_explicit_master_key() {
         let dir = tempfile::tempdir().unwrap();
-        let target = Target {
+        let target = KeyTarget {
             function: None,
             host_scope: None,
             url: "https://app.example".to_owned(),
