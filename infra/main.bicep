@@ -231,6 +231,9 @@ resource secretEvents 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-
         'Microsoft.KeyVault.SecretNewVersionCreated'
         'Microsoft.KeyVault.SecretNearExpiry'
         'Microsoft.KeyVault.SecretExpired'
+        'Microsoft.KeyVault.CertificateNewVersionCreated'
+        'Microsoft.KeyVault.CertificateNearExpiry'
+        'Microsoft.KeyVault.CertificateExpired'
       ]
     }
     eventDeliverySchema: 'EventGridSchema'

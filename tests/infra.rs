@@ -134,6 +134,7 @@ fn the_template_keeps_the_security_baseline() {
         "'Microsoft.KeyVault.SecretNewVersionCreated'",
         "'Microsoft.KeyVault.SecretNearExpiry'",
         "'Microsoft.KeyVault.SecretExpired'",
+        "'Microsoft.KeyVault.CertificateNewVersionCreated'",
         "functions/secret-events",
         "deadLetterDestination",
         "retryPolicy",

@@ -35,7 +35,6 @@ struct Sink {
 async fn track(sink: Arc<Sink>, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     let answer = |status: u16, body: String| Ok(Response::builder().status(status).body(Full::from(body)).unwrap());
     let (parts, body) = request.into_parts();
-    eprintln!("TRACKDEBUG {} {}", parts.method, parts.uri);
     if parts.method != hyper::Method::POST || !matches!(parts.uri.path(), "/v2/track" | "/v2.1/track") {
         return answer(404, String::new());
     }
@@ -56,7 +55,6 @@ async fn track(sink: Arc<Sink>, request: Request<Incoming>) -> Result<Response<F
     if !read || items.is_empty() {
         return answer(400, String::new());
     }
-    eprintln!("TRACKDEBUG {} items", items.len());
     let count = items.len();
     sink.text.lock().unwrap().push_str(&text);
     sink.envelopes.lock().unwrap().extend(items);

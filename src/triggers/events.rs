@@ -225,6 +225,20 @@ mod tests {
     }
 
     #[test]
+    fn certificate_events_are_told_apart_from_secret_events() {
+        let event = parse(&json!({
+            "eventType": "Microsoft.KeyVault.CertificateNearExpiry",
+            "data": {"Id": "https://kv1.vault.azure.net/certificates/api-tls/abc", "EXP": 1893456000}
+        }))
+        .unwrap();
+        assert_eq!(
+            (event.object_type.as_str(), event.object_name.as_str(), event.vault.as_str()),
+            ("Certificate", "api-tls", "kv1")
+        );
+        assert!(event.is_certificate() && !event.is_secret());
+    }
+
+    #[test]
     fn other_publishers_parse_without_key_vault_fields() {
         let event = parse(&json!({"eventType": "Microsoft.Storage.BlobCreated", "data": {}})).unwrap();
         assert!(!event.is_secret());

@@ -150,7 +150,7 @@ mod tests {
         assert_eq!(current.version.as_deref(), Some("c"));
         let current = current.with_expiry(now, 30);
         assert_eq!((current.expires_in_days, current.expiring_soon), (Some(10), true));
-        assert_eq!(current.clone().with_expiry(now, 5).expiring_soon, false);
+        assert!(!current.clone().with_expiry(now, 5).expiring_soon);
         assert!(current.expired(now + time::Duration::days(10)));
         assert_eq!(hex(&[0x0a, 0xff, 0x10]), "0AFF10");
     }

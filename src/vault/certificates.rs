@@ -2,14 +2,16 @@
 //! client's transport, credential (one token cache, the same fixed scope) and retries, behind the
 //! same cache, 429 gate and budget.
 //!
-//! Every call is one the role "Key Vault Reader" allows (`certificates/read`, `certificates/list`),
-//! and none returns key material or the backing secret's value:
+//! Every call is one the role "Key Vault Reader" allows (its data action
+//! `Microsoft.KeyVault/vaults/*/read` covers `vaults/certificates/read`), and none returns key
+//! material or the backing secret's value:
 //! - one certificate: `list_certificate_properties_versions` (the newest *created* version is the
 //!   current one, as for secrets) and `get_certificate_policy` (issuer, subject, SANs, key, lifetime
 //!   actions), side by side; `get_certificate` (the public `cer` and `x5t`, never the private key)
 //!   only when the version carries no `x5t` or the policy cannot be read on its own;
-//! - the list: `list_certificate_properties`, then the policy of each certificate, at most
-//!   [`POLICY_CONCURRENCY`] at a time, inside the one background listing the cache keeps whole.
+//! - the list: `list_certificate_properties`, then the policy of each certificate (and its bundle
+//!   in the same two cases), at most [`POLICY_CONCURRENCY`] at a time, inside the one background
+//!   listing the cache keeps whole.
 
 use std::sync::Arc;
 
@@ -127,15 +129,36 @@ impl KeyVaultCertificates {
         };
         let policy = match answer.await {
             Ok(policy) => Some(policy),
-            Err(VaultError::CertificateNotFound { .. }) => None,
+            // Gone, or a vault that serves no policy on its own: the bundle carries it then.
+            Err(
+                VaultError::CertificateNotFound { .. } | VaultError::Upstream { status: Some(400 | 405 | 501), .. },
+            ) => None,
             Err(other) => return Err(other),
         };
         progress.page();
         Ok(policy)
     }
 
+    /// Fills what the properties and the policy call left out from the version's bundle, then
+    /// applies the policy.
+    async fn complete(
+        &self,
+        meta: &mut CertificateMetadata,
+        mut policy: Option<CertificatePolicy>,
+    ) -> Result<(), VaultError> {
+        if meta.thumbprint.is_none() || policy.is_none() {
+            match self.read_bundle(meta, &mut policy).await {
+                // The version listed a moment ago is gone: report what the listing said.
+                Ok(()) | Err(VaultError::CertificateNotFound { .. }) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        apply_policy(meta, policy.as_ref());
+        Ok(())
+    }
+
     /// The thumbprint (and, when it was missing, the policy) from the version's own bundle.
-    async fn from_bundle(
+    async fn read_bundle(
         &self,
         meta: &mut CertificateMetadata,
         policy: &mut Option<CertificatePolicy>,
@@ -184,15 +207,7 @@ impl CertificateSource for KeyVaultCertificates {
             let Some(mut meta) = newest(versions.into_iter().filter_map(|p| to_metadata(p, Some(&name)))) else {
                 return Ok(None);
             };
-            let mut policy = policy?;
-            if meta.thumbprint.is_none() || policy.is_none() {
-                match self.from_bundle(&mut meta, &mut policy).await {
-                    // The version listed a moment ago is gone: report what the listing said.
-                    Ok(()) | Err(VaultError::CertificateNotFound { .. }) => {}
-                    Err(other) => return Err(other),
-                }
-            }
-            apply_policy(&mut meta, policy.as_ref());
+            self.complete(&mut meta, policy?).await?;
             Ok(Some(meta))
         })
     }
@@ -206,7 +221,7 @@ impl CertificateSource for KeyVaultCertificates {
             let mut list: Vec<CertificateMetadata> = futures::stream::iter(items)
                 .map(|mut meta| async move {
                     let policy = self.policy(&meta.name, progress).await?;
-                    apply_policy(&mut meta, policy.as_ref());
+                    self.complete(&mut meta, policy).await?;
                     Ok::<_, VaultError>(meta)
                 })
                 .buffer_unordered(POLICY_CONCURRENCY)

@@ -88,6 +88,8 @@ async fn a_rotated_secret_is_pending_until_the_platform_serves_it() {
     let db = report["settings"].as_array().unwrap().iter().find(|s| s["name"] == "DB").unwrap().clone();
     assert_eq!(db["platform_status"], "Resolved", "ARM's status stands in for WEBSITE_KEYVAULT_REFERENCES");
 
+    // Key Vault's `created` has whole seconds: a new second makes the new version the newest.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let v2 = h.testbed.rotate(secret).await.unwrap();
     let (_, report) = get(&app.router, "/api/config-check?deep=true").await;
     let pending = warnings(&report, "rotation_pending");
@@ -124,6 +126,7 @@ async fn a_new_version_event_evicts_at_once_and_refreshes_once() {
     let (_, _) = get(&app.router, &path).await;
     let before = app.proxy.total();
 
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let v2 = h.testbed.rotate(secret).await.unwrap();
     app.site.set_pending_version("API_KEY", &v2);
     let (status, answer) = call(&app.router, event_payload(secret, &v2)).await;

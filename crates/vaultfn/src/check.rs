@@ -13,7 +13,7 @@ use crate::devhost::{
     local_settings::{ENVIRONMENT_ONLY, EXAMPLE_FILE, SETTINGS_FILE},
     routing::RouteTable,
     timer,
-    triggers::{self, TriggerDef, TriggerKind},
+    triggers::{self, TriggerDef, TriggerBinding},
 };
 use vaultfn_handler::vault::config::TEST_SETTINGS;
 use vaultfn_handler::{reference, settings::parse_expected};
@@ -140,7 +140,7 @@ fn check_schedules(
 ) {
     let values = settings.and_then(|p| layout::read_json(p).ok()).and_then(|j| j.get("Values").cloned());
     for (path, function) in triggered {
-        let TriggerKind::Timer { schedule, .. } = &function.kind else { continue };
+        let TriggerBinding::Timer { schedule, .. } = &function.kind else { continue };
         if values.is_none() && schedule.contains('%') {
             continue;
         }

@@ -52,7 +52,8 @@ pub struct SendArgs {
     /// The secret the event is about.
     #[arg(long)]
     pub secret: String,
-    /// The vault [default: the first DNS label of KEY_VAULT_URL, from the environment or the local settings].
+    /// The vault [default: KEY_VAULT_URL's first DNS label (environment, then local settings), else the one
+    /// vault the settings' Key Vault references name].
     #[arg(long)]
     pub vault: Option<String>,
     /// The version the event names (32 hex characters) [default: a new random one].

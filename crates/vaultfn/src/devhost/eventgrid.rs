@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use vaultfn_handler::problem::Problem;
 
 use super::DevHost;
-use super::triggers::{self, TriggerKind};
+use super::triggers::{self, TriggerBinding};
 use crate::keys::{AuthLevel, KeyError, KeyScope, KeySnapshot, KeyStore, presented_key, resolve_level};
 
 /// The system key the host creates for the Event Grid extension's webhook.
@@ -27,7 +27,7 @@ const PARALLEL_INVOCATIONS: usize = 16;
 /// Creates the webhook's system key if the app has an Event Grid function, as the host does when
 /// the extension starts. The value is never printed.
 pub async fn ensure_system_key(keys: &KeyStore, layout: &super::layout::AppLayout) -> Result<(), String> {
-    if !layout.triggered.iter().any(|f| f.kind == TriggerKind::EventGrid) {
+    if !layout.triggered.iter().any(|f| f.kind == TriggerBinding::EventGrid) {
         return Ok(());
     }
     let failed = |e: KeyError| format!("cannot create the system key {SYSTEM_KEY}: {e}");
@@ -67,7 +67,7 @@ pub async fn handle(host: &DevHost, req: WebhookRequest<'_>) -> Response {
         .unwrap_or_default();
     let function =
         host.layout.triggered.iter().find(|f| {
-            f.kind == TriggerKind::EventGrid && f.name.eq_ignore_ascii_case(&name) && !host.is_disabled(&f.name)
+            f.kind == TriggerBinding::EventGrid && f.name.eq_ignore_ascii_case(&name) && !host.is_disabled(&f.name)
         });
     let Some(function) = function else {
         let detail = format!("cannot find function: '{name}' (no enabled eventGridTrigger function of that name)");

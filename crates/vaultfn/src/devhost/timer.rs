@@ -16,7 +16,7 @@ use super::DevHost;
 use super::layout::AppLayout;
 use super::ncrontab::Schedule;
 use super::supervisor::HandlerState;
-use super::triggers::{self, TriggerDef, TriggerKind};
+use super::triggers::{self, TriggerDef, TriggerBinding};
 
 /// One timer function with its schedule read.
 #[derive(Debug, Clone)]
@@ -35,7 +35,7 @@ pub fn timers(layout: &AppLayout, values: &BTreeMap<String, String>) -> Result<V
     let lookup = |name: &str| values.get(name).cloned().or_else(|| std::env::var(name).ok());
     let mut timers = Vec::new();
     for function in &layout.triggered {
-        let TriggerKind::Timer { schedule, run_on_startup } = &function.kind else { continue };
+        let TriggerBinding::Timer { schedule, run_on_startup } = &function.kind else { continue };
         let (expression, parsed) =
             resolve(schedule, lookup).map_err(|why| format!("function {}: {why}", function.name))?;
         timers.push(Timer {

@@ -23,13 +23,13 @@ pub struct TriggerDef {
     pub name: String,
     /// The trigger binding's name: the payload's `Data` key.
     pub binding: String,
-    pub kind: TriggerKind,
+    pub kind: TriggerBinding,
     /// `"disabled": true` in function.json (`AzureWebJobs.<name>.Disabled` is read at start).
     pub disabled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TriggerKind {
+pub enum TriggerBinding {
     EventGrid,
     Timer {
         /// As written in function.json: `%SETTING%` is expanded at start.
@@ -38,12 +38,12 @@ pub enum TriggerKind {
     },
 }
 
-impl TriggerKind {
+impl TriggerBinding {
     /// The binding type as function.json spells it.
     pub fn binding_type(&self) -> &'static str {
         match self {
-            TriggerKind::EventGrid => "eventGridTrigger",
-            TriggerKind::Timer { .. } => "timerTrigger",
+            TriggerBinding::EventGrid => "eventGridTrigger",
+            TriggerBinding::Timer { .. } => "timerTrigger",
         }
     }
 }
@@ -58,19 +58,19 @@ pub(crate) fn parse_trigger(name: &str, path: &Path, json: &Value) -> Result<Opt
     let is = |b: &Value, t: &str| string_prop(b, "type").is_some_and(|v| v.eq_ignore_ascii_case(t));
     let Some((trigger, kind)) = bindings.iter().find_map(|b| {
         if is(b, "eventGridTrigger") {
-            Some((b, TriggerKind::EventGrid))
+            Some((b, TriggerBinding::EventGrid))
         } else if is(b, "timerTrigger") {
             let schedule = string_prop(b, "schedule").unwrap_or_default();
             let run_on_startup =
                 prop(b, "runOnStartup").is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true"));
-            Some((b, TriggerKind::Timer { schedule, run_on_startup }))
+            Some((b, TriggerBinding::Timer { schedule, run_on_startup }))
         } else {
             None
         }
     }) else {
         return Ok(None);
     };
-    if matches!(&kind, TriggerKind::Timer { schedule, .. } if schedule.trim().is_empty()) {
+    if matches!(&kind, TriggerBinding::Timer { schedule, .. } if schedule.trim().is_empty()) {
         return Err(invalid("the timerTrigger binding has no schedule".to_owned()));
     }
     let binding = string_prop(trigger, "name")
@@ -179,9 +179,9 @@ pub async fn admin_invoke(
         _ => return bad_request("the body must be a JSON object: {\"input\": \"...\"}".to_owned()),
     };
     let data = match function.kind {
-        TriggerKind::Timer { .. } => on_demand_timer(),
+        TriggerBinding::Timer { .. } => on_demand_timer(),
         // The host parses the input as the event; what does not parse goes as the string it is.
-        TriggerKind::EventGrid => match input {
+        TriggerBinding::EventGrid => match input {
             Value::String(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
             other => other,
         },
@@ -201,14 +201,14 @@ pub fn announce(host: &DevHost, base: &str) {
     for function in &host.layout.triggered {
         let disabled = if host.is_disabled(&function.name) { "  (disabled)" } else { "" };
         match &function.kind {
-            TriggerKind::EventGrid => println!(
+            TriggerBinding::EventGrid => println!(
                 "        {}: eventGridTrigger  POST {base}/runtime/webhooks/eventgrid?functionName={}  \
                  (system key {}){disabled}",
                 function.name,
                 function.name,
                 super::eventgrid::SYSTEM_KEY
             ),
-            TriggerKind::Timer { schedule, run_on_startup } => println!(
+            TriggerBinding::Timer { schedule, run_on_startup } => println!(
                 "        {}: timerTrigger  schedule {schedule}{}{disabled}",
                 function.name,
                 if *run_on_startup { ", runOnStartup" } else { "" }
@@ -229,14 +229,14 @@ mod tests {
     #[test]
     fn event_grid_and_timer_triggers_are_read() {
         let events = parse(json!({"bindings":[{"type":"eventGridTrigger","direction":"in","name":"event"}]}));
-        assert_eq!(events.unwrap().unwrap().kind, TriggerKind::EventGrid);
+        assert_eq!(events.unwrap().unwrap().kind, TriggerBinding::EventGrid);
         let timer = parse(json!({"disabled": true, "bindings":[{"type":"TimerTrigger","direction":"in","name":"t",
             "schedule":"%S%","runOnStartup":true}]}))
         .unwrap()
         .unwrap();
         assert_eq!(timer.binding, "t");
         assert!(timer.disabled);
-        assert_eq!(timer.kind, TriggerKind::Timer { schedule: "%S%".to_owned(), run_on_startup: true });
+        assert_eq!(timer.kind, TriggerBinding::Timer { schedule: "%S%".to_owned(), run_on_startup: true });
     }
 
     #[test]
@@ -262,7 +262,7 @@ mod tests {
 
     #[test]
     fn the_payload_has_the_binding_and_sys_metadata() {
-        let f = TriggerDef { name: "f".into(), binding: "timer".into(), kind: TriggerKind::EventGrid, disabled: false };
+        let f = TriggerDef { name: "f".into(), binding: "timer".into(), kind: TriggerBinding::EventGrid, disabled: false };
         let p = payload(&f, on_demand_timer());
         assert_eq!(p["Data"]["timer"]["IsPastDue"], false);
         assert_eq!(p["Metadata"]["sys"]["MethodName"], "f");

@@ -19,6 +19,7 @@ pub mod keyvault;
 mod remote;
 pub mod secret_names;
 pub mod settings;
+pub mod storage_account;
 
 use std::fmt;
 
