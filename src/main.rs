@@ -1,5 +1,7 @@
 //! The custom handler the Azure Functions host starts.
 
+use std::sync::atomic::Ordering;
+
 use vaultfn_handler::{settings::Config, startup, telemetry};
 
 #[tokio::main]
@@ -20,8 +22,11 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    if let Some(vault) = &app.state().vault {
-        telemetry::metrics::watch_cache(vault);
+    if let Some(vault) = app.state().vault.clone() {
+        telemetry::metrics::watch_cache(move || {
+            let stats = vault.cache_stats();
+            [&stats.hits, &stats.misses, &stats.stale, &stats.evictions].map(|count| count.load(Ordering::Relaxed))
+        });
     }
     tracing::info!(port = app.port(), version = env!("CARGO_PKG_VERSION"), "listening");
     let code = match app.run_until_stopped(startup::stop_signal()).await {

@@ -4,6 +4,7 @@
 //! makes; and, when `APPLICATIONINSIGHTS_CONNECTION_STRING` is set, all of it exported to
 //! Application Insights.
 
+mod batch;
 pub mod context;
 mod insights;
 pub mod metrics;
@@ -11,8 +12,11 @@ pub mod outgoing;
 pub mod request;
 mod spans;
 mod traces;
+mod upload;
 
-pub use insights::{CONNECTION_STRING, INTERVAL_SETTING};
+pub const CONNECTION_STRING: &str = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+/// How often batches and metrics go out; for tests and for short-lived instances.
+pub const INTERVAL_SETTING: &str = "VAULTFN_TELEMETRY_INTERVAL_MS";
 
 use tracing::{Event, Metadata, Subscriber, field::Field, level_filters::LevelFilter, subscriber::Interest};
 use tracing_subscriber::{
@@ -28,18 +32,22 @@ use tracing_subscriber::{
 };
 
 /// Installs the log output, and the export to Application Insights when the settings ask for it
-/// (without them, no layer of it is installed at all).
+/// (without them its layer is `None`, which enables nothing and costs one branch per event).
 pub fn init(config: &crate::settings::Config) {
     let from_env = std::env::var("RUST_LOG").ok().and_then(|v| Some((EnvFilter::try_new(&v).ok()?, v)));
     let (filter, directives) = from_env.unwrap_or_else(|| (EnvFilter::new("info"), "info".to_owned()));
     let format = fmt::format().json().with_current_span(true).with_span_list(false);
     let output = fmt::layer().event_format(WithTraceIds(format)).fmt_fields(SpanFields).with_writer(std::io::stdout);
-    let registry = tracing_subscriber::registry().with(output);
-    let export = insights::Settings::read(config).and_then(|s| s.map(insights::start).transpose());
-    match &export {
-        Ok(Some(logger)) => install(registry.with(traces::TraceLayer::new(logger.clone())), filter, &directives),
-        _ => install(registry, filter, &directives),
-    }
+    let export = export_settings(config).and_then(|s| s.map(insights::start).transpose());
+    let traces = matches!(export, Ok(Some(()))).then_some(traces::TraceLayer);
+    let registry = tracing_subscriber::registry().with(output).with(traces);
+    // Span and field directives (`target[span{field=value}]=level`) are the only ones written
+    // with brackets, and the only ones for which EnvFilter has to follow each span.
+    let _ = if directives.contains('[') {
+        registry.with(filter).try_init()
+    } else {
+        registry.with(StaticFilter(filter)).try_init()
+    };
     match export {
         Ok(Some(_)) => tracing::info!("telemetry is exported to Application Insights"),
         Ok(None) => {}
@@ -47,17 +55,32 @@ pub fn init(config: &crate::settings::Config) {
     }
 }
 
-fn install<S>(subscriber: S, filter: EnvFilter, directives: &str)
-where
-    S: Subscriber + for<'a> LookupSpan<'a> + Send + Sync + 'static,
-{
-    // Span and field directives (`target[span{field=value}]=level`) are the only ones written
-    // with brackets, and the only ones for which EnvFilter has to follow each span.
-    let _ = if directives.contains('[') {
-        subscriber.with(filter).try_init()
-    } else {
-        subscriber.with(StaticFilter(filter)).try_init()
+/// What export needs; `Ok(None)` when the connection string is absent: telemetry is off.
+fn export_settings(config: &crate::settings::Config) -> Result<Option<insights::Settings>, String> {
+    let Some(connection_string) = config.plain(CONNECTION_STRING).map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
     };
+    let interval = match config.plain(INTERVAL_SETTING).map(str::trim) {
+        None => None,
+        Some(raw) => Some(
+            raw.parse::<u64>()
+                .ok()
+                .filter(|ms| (10..=600_000).contains(ms))
+                .map(std::time::Duration::from_millis)
+                .ok_or_else(|| {
+                    format!("{INTERVAL_SETTING} must be a whole number of milliseconds from 10 to 600000")
+                })?,
+        ),
+    };
+    // Resource Manager's settings carry the process's test overrides (refused in Azure).
+    let client = match &config.arm {
+        Ok(arm) => arm.overrides.builder().map_err(|e| e.to_string())?,
+        Err(_) => crate::http_client::builder(),
+    };
+    // Trailing or doubled separators, as copied from the portal, are not an error.
+    let connection_string = connection_string.split(';').filter(|p| !p.trim().is_empty()).collect::<Vec<_>>().join(";");
+    let instance = config.plain("WEBSITE_INSTANCE_ID").map(str::to_owned);
+    Ok(Some(insights::Settings { connection_string, interval, client, instance }))
 }
 
 /// Whether telemetry goes to Application Insights.

@@ -19,7 +19,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::{functions::MAX_BODY_BYTES, invocation, problem::ApiError, state::SharedState};
 
-pub const INVOCATION_ID_HEADER: &str = "x-azure-functions-invocationid";
+pub use crate::telemetry::context::INVOCATION_ID_HEADER;
 
 /// The functions' own routes, as the host forwards them (`/api/{route}`).
 fn function_routes(state: SharedState) -> Router {

@@ -53,7 +53,10 @@ const DEFAULT_PAGE: usize = 25;
 /// `GET /api/secrets` (function `secret-list`): the whole list, or with `?maxresults=N` (and the
 /// `$skiptoken` of a `nextLink`) one page of it. Either way the vault is listed once and the list
 /// cached whole, so paging through it costs Key Vault nothing more.
-pub async fn list(State(state): State<SharedState>, Query(query): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
+pub async fn list(
+    State(state): State<SharedState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
     let page = page_request(&query)?;
     let (secrets, status) = state.vault()?.list_with_status().await?;
     let stale = status == CacheStatus::Stale;
@@ -75,9 +78,11 @@ pub async fn list(State(state): State<SharedState>, Query(query): Query<HashMap<
 /// `Some((page size, names after))` when paging was asked for.
 pub(super) fn page_request(query: &HashMap<String, String>) -> Result<Option<(usize, Option<String>)>, ApiError> {
     let size = query.get("maxresults").map(|raw| {
-        raw.trim().parse::<usize>().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or_else(|| {
-            ApiError::BadRequest(format!("maxresults must be a whole number from 1 to {MAX_PAGE}."))
-        })
+        raw.trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(|| ApiError::BadRequest(format!("maxresults must be a whole number from 1 to {MAX_PAGE}.")))
     });
     let after = query.get("$skiptoken").cloned();
     match (size, after) {

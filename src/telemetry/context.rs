@@ -14,11 +14,16 @@ use opentelemetry::trace::{SpanId, TraceFlags, TraceId};
 use opentelemetry_sdk::trace::{IdGenerator, RandomIdGenerator};
 
 pub const TRACEPARENT: &str = "traceparent";
+/// What the Functions host names each invocation with.
+pub const INVOCATION_ID_HEADER: &str = "x-azure-functions-invocationid";
 pub const TRACESTATE: &str = "tracestate";
 /// W3C's limit: a longer `tracestate` may be dropped whole.
 const MAX_TRACESTATE: usize = 512;
 /// What an invocation id may take up in a log line; the host's are 36-character GUIDs.
 const MAX_INVOCATION_ID: usize = 64;
+/// The printable characters a JSON string would have to escape (it goes into log lines as is).
+const QUOTE: u8 = 0x22;
+const BACKSLASH: u8 = 0x5c;
 
 /// One `traceparent`: whose trace, which span is the parent, whether it is sampled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,7 +154,9 @@ impl RequestContext {
             return;
         }
         let id = id.map(str::trim).filter(|id| {
-            !id.is_empty() && id.len() <= MAX_INVOCATION_ID && id.bytes().all(|b| b.is_ascii_graphic() && b != b'"')
+            !id.is_empty()
+                && id.len() <= MAX_INVOCATION_ID
+                && id.bytes().all(|b| b.is_ascii_graphic() && b != QUOTE && b != BACKSLASH)
         });
         self.invocation_id = id.map(Into::into);
     }
@@ -284,7 +291,7 @@ mod tests {
         assert_eq!(outgoing, format!("00-4bf92f3577b34da6a3ce929d0e0e4736-{child}-01"));
         assert_eq!(TraceParent::parse(&outgoing).unwrap().span_id, child);
 
-        let started = RequestContext::new(Some("garbage"), Some("a=b"), Some("\"quoted\""));
+        let started = RequestContext::new(Some("garbage"), Some("a=b"), Some("back\\slash"));
         assert!(started.parent.is_none() && started.sampled && started.state.is_none());
         assert!(started.invocation_id.is_none());
         assert_ne!(started.trace_id, RequestContext::new(None, None, None).trace_id);

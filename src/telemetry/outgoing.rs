@@ -7,14 +7,19 @@
 //! transport ([`Traced`], an `azure_core` `HttpClient` around reqwest) and plain reqwest callers
 //! through [`send`].
 
-use std::time::{Instant, SystemTime};
+use std::borrow::Cow;
+use std::time::{Duration, Instant, SystemTime};
 
 use azure_core::http::headers::HeaderName;
 use azure_core::http::{AsyncRawResponse, HttpClient, Request};
-use opentelemetry::trace::{SpanId, TraceId};
+use opentelemetry::KeyValue;
+use opentelemetry::trace::{SpanId, SpanKind, TraceId};
+use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 use url::Url;
 
 use super::context::{self, TRACEPARENT, TRACESTATE, TraceParent};
+use super::insights::pipeline;
+use super::spans::{outcome, span_context};
 
 const IDENTITY_HEADER: HeaderName = HeaderName::from_static("x-identity-header");
 const IMDS_HEADER: HeaderName = HeaderName::from_static("metadata");
@@ -74,14 +79,14 @@ pub async fn send(request: reqwest::RequestBuilder) -> reqwest::Result<reqwest::
 /// credentials' calls are token requests; plain reqwest callers (Resource Manager) go through
 /// [`send`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
+enum Target {
     KeyVault,
     Token,
     Http,
 }
 
 impl Target {
-    pub fn as_str(self) -> &'static str {
+    fn as_str(self) -> &'static str {
         match self {
             Self::KeyVault => "key-vault",
             Self::Token => "token",
@@ -91,17 +96,17 @@ impl Target {
 }
 
 /// One call in flight.
-pub struct Call {
-    pub traceparent: TraceParent,
+struct Call {
+    traceparent: TraceParent,
     /// The calling request's span; none for a call no request made.
-    pub parent: Option<SpanId>,
-    pub state: Option<Box<str>>,
-    pub function: Option<&'static str>,
-    pub method: String,
+    parent: Option<SpanId>,
+    state: Option<Box<str>>,
+    function: Option<&'static str>,
+    method: String,
     /// Scheme, host, port and path only.
-    pub url: Url,
-    pub target: Target,
-    pub started: SystemTime,
+    url: Url,
+    target: Target,
+    started: SystemTime,
     clock: Instant,
 }
 
@@ -141,8 +146,54 @@ impl Call {
             target = self.target.as_str(),
             "outgoing call"
         );
-        super::spans::dependency(&self, status, elapsed);
+        dependency(&self, status, elapsed);
     }
+}
+
+/// One outgoing call as a Dependency: its target is the host (and port when not the scheme's),
+/// its data the URL without a query.
+fn dependency(call: &Call, status: Option<u16>, elapsed: Duration) {
+    let Some(pipeline) = pipeline() else {
+        return;
+    };
+    if call.target == Target::KeyVault {
+        pipeline.key_vault_latency(elapsed);
+    }
+    if !call.traceparent.sampled {
+        return;
+    }
+    let url = &call.url;
+    let mut attributes = vec![
+        KeyValue::new("http.request.method", call.method.clone()),
+        KeyValue::new("url.full", url.to_string()),
+        KeyValue::new("server.address", url.host_str().unwrap_or_default().to_owned()),
+        KeyValue::new("vaultfn.target", call.target.as_str()),
+    ];
+    if let Some(port) = url.port() {
+        attributes.push(KeyValue::new("server.port", i64::from(port)));
+    }
+    if let Some(status) = status {
+        attributes.push(KeyValue::new("http.response.status_code", i64::from(status)));
+    }
+    if let Some(function) = call.function {
+        attributes.push(KeyValue::new("ai.operation.name", function));
+    }
+    let span = SpanData {
+        span_context: span_context(call.traceparent.trace_id, call.traceparent.span_id),
+        parent_span_id: call.parent.unwrap_or(SpanId::INVALID),
+        parent_span_is_remote: false,
+        span_kind: SpanKind::Client,
+        name: Cow::Owned(format!("{} {}", call.method, url.path())),
+        start_time: call.started,
+        end_time: call.started + elapsed,
+        attributes,
+        dropped_attributes_count: 0,
+        events: SpanEvents::default(),
+        links: SpanLinks::default(),
+        status: outcome(status),
+        instrumentation_scope: pipeline.scope.clone(),
+    };
+    pipeline.span(span);
 }
 
 /// What a dependency may show of a URL: never its query (SAS signatures, `code=`), fragment or

@@ -6,12 +6,10 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::extract::{MatchedPath, Request};
-use serde::Deserialize;
 use serde_json::Value;
 
-use super::context::{self, Entered, RequestContext, TRACEPARENT, TRACESTATE, TraceParent};
+use super::context::{self, Entered, INVOCATION_ID_HEADER, RequestContext, TRACEPARENT, TRACESTATE, TraceParent};
 use crate::functions::{FUNCTIONS, ROUTE_PREFIX};
-use crate::routes::INVOCATION_ID_HEADER;
 
 /// Kept by the request's future from its first poll to its answer.
 pub struct Incoming {
@@ -71,21 +69,19 @@ pub fn invoked(function: &'static str) {
 /// original caller's `Data.req.Headers` count only when nothing else did. The invocation id
 /// comes from `Metadata.InvocationId` when no header carried one.
 pub fn adopt_payload(body: &[u8]) {
-    let Ok(payload) = serde_json::from_slice::<Payload>(body) else {
+    let Ok(payload) = serde_json::from_slice::<Value>(body) else {
         return;
     };
-    let metadata = payload.metadata.unwrap_or_default();
-    let meta = |name: &str| metadata.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v);
     let text = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_owned);
-    let trace_context = meta("TraceContext").and_then(Value::as_object);
-    let field = |name: &str| trace_context.and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)));
-    let (from_metadata, metadata_state) = match field("TraceParent") {
-        Some((_, parent)) => (text(Some(parent)), text(field("TraceState").map(|(_, v)| v))),
-        None => (text(meta(TRACEPARENT)), text(meta(TRACESTATE))),
+    let metadata = field(&payload, "Metadata");
+    let (from_metadata, metadata_state) = match field_of(metadata, "TraceContext") {
+        Some(context) => (text(field(context, "TraceParent")), text(field(context, "TraceState"))),
+        None => (text(field_of(metadata, TRACEPARENT)), text(field_of(metadata, TRACESTATE))),
     };
-    let request_headers = payload.data.and_then(|d| d.req).map(|r| r.headers).unwrap_or_default();
+    // `Data.req.Headers`: arrays of strings as the host sends them; a plain string is read too.
+    let headers = field_of(field_of(field(&payload, "Data"), "req"), "Headers");
     let header = |name: &str| -> Vec<&str> {
-        match request_headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v) {
+        match field_of(headers, name) {
             Some(Value::String(one)) => vec![one],
             Some(Value::Array(all)) => all.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
@@ -93,7 +89,7 @@ pub fn adopt_payload(body: &[u8]) {
     };
     let from_headers = header(TRACEPARENT).first().and_then(|v| TraceParent::parse(v));
     let headers_state = joined(header(TRACESTATE).into_iter());
-    let invocation_id = text(meta("InvocationId"));
+    let invocation_id = text(field_of(metadata, "InvocationId"));
     context::with_current_mut(|c| {
         match from_metadata.as_deref().and_then(TraceParent::parse) {
             Some(parent) => c.continue_from(parent, metadata_state.as_deref()),
@@ -107,25 +103,13 @@ pub fn adopt_payload(body: &[u8]) {
     });
 }
 
-#[derive(Deserialize)]
-struct Payload {
-    #[serde(rename = "Data", default)]
-    data: Option<PayloadData>,
-    #[serde(rename = "Metadata", default)]
-    metadata: Option<serde_json::Map<String, Value>>,
+/// `object`'s member `name`, in any letter case (the host's and the payload's casing differ).
+fn field<'a>(object: &'a Value, name: &str) -> Option<&'a Value> {
+    object.as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v)
 }
 
-#[derive(Deserialize)]
-struct PayloadData {
-    #[serde(default)]
-    req: Option<PayloadRequest>,
-}
-
-#[derive(Deserialize)]
-struct PayloadRequest {
-    /// Arrays of strings as the host sends them; a plain string is read too.
-    #[serde(rename = "Headers", default)]
-    headers: serde_json::Map<String, Value>,
+fn field_of<'a>(object: Option<&'a Value>, name: &str) -> Option<&'a Value> {
+    field(object?, name)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
-//! Requests and dependencies as OpenTelemetry spans for Application Insights. They are built
-//! whole once the work is done, with the ids the trace context already gave them (log lines and
-//! outgoing `traceparent`s carry those ids before any span exists), and handed to the batch
-//! processor, which only queues them.
+//! Requests as OpenTelemetry spans for Application Insights (dependencies are `outgoing`'s). A
+//! span is built whole once the work is done, with the ids the trace context already gave it (log
+//! lines and outgoing `traceparent`s carry those ids before any span exists), and handed to the
+//! batch processor, which only queues it.
 
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
@@ -11,8 +11,7 @@ use opentelemetry::trace::{SpanContext, SpanId, SpanKind, Status, TraceFlags, Tr
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 
 use super::context::RequestContext;
-use super::insights::{Pipeline, pipeline};
-use super::outgoing::{Call, Target};
+use super::insights::pipeline;
 
 /// The Request of one invocation, named by its function; requests that invoke none (the host's
 /// readiness poll, unknown routes) are left to the host's own telemetry.
@@ -59,68 +58,15 @@ pub(super) fn request(
     pipeline.span(span);
 }
 
-/// One outgoing call as a Dependency: its target is the host (and port when not the scheme's),
-/// its data the URL without a query.
-pub(super) fn dependency(call: &Call, status: Option<u16>, elapsed: Duration) {
-    let Some(pipeline) = pipeline() else {
-        return;
-    };
-    if call.target == Target::KeyVault {
-        pipeline.key_vault_latency(elapsed);
-    }
-    if !call.traceparent.sampled {
-        return;
-    }
-    let url = &call.url;
-    let mut attributes = vec![
-        KeyValue::new("http.request.method", call.method.clone()),
-        KeyValue::new("url.full", url.to_string()),
-        KeyValue::new("server.address", url.host_str().unwrap_or_default().to_owned()),
-        KeyValue::new("vaultfn.target", call.target.as_str()),
-    ];
-    if let Some(port) = url.port() {
-        attributes.push(KeyValue::new("server.port", i64::from(port)));
-    }
-    if let Some(status) = status {
-        attributes.push(KeyValue::new("http.response.status_code", i64::from(status)));
-    }
-    if let Some(function) = call.function {
-        attributes.push(KeyValue::new("ai.operation.name", function));
-    }
-    let span = SpanData {
-        span_context: span_context(call.traceparent.trace_id, call.traceparent.span_id),
-        parent_span_id: call.parent.unwrap_or(SpanId::INVALID),
-        parent_span_is_remote: false,
-        span_kind: SpanKind::Client,
-        name: Cow::Owned(format!("{} {}", call.method, url.path())),
-        start_time: call.started,
-        end_time: call.started + elapsed,
-        attributes,
-        dropped_attributes_count: 0,
-        events: SpanEvents::default(),
-        links: SpanLinks::default(),
-        status: outcome(status),
-        instrumentation_scope: pipeline.scope.clone(),
-    };
-    pipeline.span(span);
-}
-
-fn span_context(trace_id: opentelemetry::trace::TraceId, span_id: SpanId) -> SpanContext {
+pub(super) fn span_context(trace_id: opentelemetry::trace::TraceId, span_id: SpanId) -> SpanContext {
     SpanContext::new(trace_id, span_id, TraceFlags::SAMPLED, false, TraceState::NONE)
 }
 
 /// Application Insights' reading: a 4xx or 5xx answer, or none at all, is a failure.
-fn outcome(status: Option<u16>) -> Status {
+pub(super) fn outcome(status: Option<u16>) -> Status {
     match status {
         Some(status) if status < 400 => Status::Ok,
         Some(_) => Status::error("error status"),
         None => Status::error("no answer"),
-    }
-}
-
-impl Pipeline {
-    fn span(&self, span: SpanData) {
-        use opentelemetry_sdk::trace::SpanProcessor;
-        self.spans.on_end(span);
     }
 }

@@ -8,23 +8,17 @@
 
 use std::time::SystemTime;
 
-use opentelemetry::logs::{AnyValue, LogRecord, Logger, Severity};
-use opentelemetry_sdk::logs::{SdkLogRecord, SdkLogger};
+use opentelemetry::logs::{AnyValue, LogRecord, Severity};
+use opentelemetry_sdk::logs::SdkLogRecord;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 
 use super::context;
+use super::insights::pipeline;
 
-pub struct TraceLayer {
-    logger: SdkLogger,
-}
-
-impl TraceLayer {
-    pub fn new(logger: SdkLogger) -> Self {
-        Self { logger }
-    }
-}
+/// Installed only once telemetry export has started.
+pub struct TraceLayer;
 
 impl<S: Subscriber> Layer<S> for TraceLayer {
     fn on_event(&self, event: &Event<'_>, _cx: Context<'_, S>) {
@@ -37,7 +31,10 @@ impl<S: Subscriber> Layer<S> for TraceLayer {
         {
             return;
         }
-        let mut record = self.logger.create_log_record();
+        let Some(pipeline) = pipeline() else {
+            return;
+        };
+        let mut record = pipeline.log_record();
         let (number, text) = severity(*meta.level());
         record.set_severity_number(number);
         record.set_severity_text(text);
@@ -53,7 +50,7 @@ impl<S: Subscriber> Layer<S> for TraceLayer {
                 record.add_attribute("InvocationId", id.to_string());
             }
         });
-        self.logger.emit(record);
+        pipeline.log(record);
     }
 }
 

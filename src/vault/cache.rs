@@ -241,7 +241,10 @@ impl Gate {
         let until = Instant::now() + wait;
         let mut gate = self.0.lock().unwrap_or_else(|p| p.into_inner());
         *gate = Some(gate.map_or(until, |old| old.max(until)));
-        tracing::warn!(retry_after_s = wait.as_secs(), "Key Vault throttled this app: asking it nothing until Retry-After has passed");
+        tracing::warn!(
+            retry_after_s = wait.as_secs(),
+            "Key Vault throttled this app: asking it nothing until Retry-After has passed"
+        );
     }
 
     /// What is left of the wait, in whole seconds rounded up (what `Retry-After` will say).
@@ -278,12 +281,18 @@ pub struct MetadataCache {
 impl MetadataCache {
     pub fn new(policy: CachePolicy) -> Self {
         let ttl = policy.ttl;
-        let secrets = Slot::new(MAX_SECRETS, move |v: &Option<Arc<CachedSecret>>| {
-            if v.is_some() { ttl } else { ttl.min(NEGATIVE_TTL) }
-        });
-        let certificates = Slot::new(MAX_SECRETS, move |v: &Option<Arc<CertificateMetadata>>| {
-            if v.is_some() { ttl } else { ttl.min(NEGATIVE_TTL) }
-        });
+        let secrets = Slot::new(
+            MAX_SECRETS,
+            move |v: &Option<Arc<CachedSecret>>| {
+                if v.is_some() { ttl } else { ttl.min(NEGATIVE_TTL) }
+            },
+        );
+        let certificates = Slot::new(
+            MAX_SECRETS,
+            move |v: &Option<Arc<CertificateMetadata>>| {
+                if v.is_some() { ttl } else { ttl.min(NEGATIVE_TTL) }
+            },
+        );
         let shared = Common { policy, gate: Arc::default(), stats: Arc::default() };
         Self {
             secrets: Arc::new(secrets),

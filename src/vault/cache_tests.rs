@@ -40,7 +40,11 @@ fn counted(
     }
 }
 
-async fn get(cache: &MetadataCache, name: &str, fetch: impl FnOnce(Arc<Progress>) -> BoxFuture<'static, Answer> + Send + 'static) -> Result<CacheStatus, VaultError> {
+async fn get(
+    cache: &MetadataCache,
+    name: &str,
+    fetch: impl FnOnce(Arc<Progress>) -> BoxFuture<'static, Answer> + Send + 'static,
+) -> Result<CacheStatus, VaultError> {
     cache.cached_secret(name, timeout, fetch).await.map(|(_, status)| status)
 }
 
@@ -136,16 +140,25 @@ async fn a_hot_entry_is_refreshed_ahead_of_expiry() {
 async fn a_throttled_vault_is_asked_nothing_until_retry_after() {
     let cache = MetadataCache::new(policy(60_000, 2000));
     let calls = Arc::new(AtomicUsize::new(0));
-    assert_eq!(get(&cache, "cached", counted(&calls, 1, Duration::ZERO, Ok(Some(meta("cached"))))).await, Ok(CacheStatus::Miss));
+    assert_eq!(
+        get(&cache, "cached", counted(&calls, 1, Duration::ZERO, Ok(Some(meta("cached"))))).await,
+        Ok(CacheStatus::Miss)
+    );
     let throttled = VaultError::Throttled { retry_after: Some(Duration::from_secs(1)) };
     let err = get(&cache, "one", counted(&calls, 0, Duration::ZERO, Err(throttled))).await.unwrap_err();
     assert!(matches!(err, VaultError::Throttled { .. }));
     let before = calls.load(Ordering::SeqCst);
     for name in ["one", "two", "three"] {
         let err = get(&cache, name, counted(&calls, 1, Duration::ZERO, Ok(Some(meta(name))))).await.unwrap_err();
-        assert!(matches!(err, VaultError::Throttled { retry_after: Some(left) } if left <= Duration::from_secs(1)), "{err:?}");
+        assert!(
+            matches!(err, VaultError::Throttled { retry_after: Some(left) } if left <= Duration::from_secs(1)),
+            "{err:?}"
+        );
     }
     assert_eq!(calls.load(Ordering::SeqCst), before, "the gate is process-wide, not per request");
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    assert_eq!(get(&cache, "two", counted(&calls, 1, Duration::ZERO, Ok(Some(meta("two"))))).await, Ok(CacheStatus::Miss));
+    assert_eq!(
+        get(&cache, "two", counted(&calls, 1, Duration::ZERO, Ok(Some(meta("two"))))).await,
+        Ok(CacheStatus::Miss)
+    );
 }

@@ -6,13 +6,12 @@ use std::time::Duration;
 
 use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use azure_core::error::ErrorKind;
+use azure_core::http::Pager;
 use azure_core::http::headers::RETRY_AFTER;
 use azure_core::http::policies::{RetryHeaders, RetryPolicy};
 use azure_core::http::{ClientOptions, RetryOptions, StatusCode, Transport};
-use azure_core::http::Pager;
 use azure_security_keyvault_secrets::models::{
-    ListSecretPropertiesResult, SecretClientGetSecretOptions, SecretClientListSecretPropertiesOptions,
-    SecretProperties,
+    ListSecretPropertiesResult, SecretClientGetSecretOptions, SecretClientListSecretPropertiesOptions, SecretProperties,
 };
 use azure_security_keyvault_secrets::{ResourceExt, SecretClient, SecretClientOptions};
 use futures::TryStreamExt;
@@ -287,7 +286,11 @@ fn to_metadata(props: SecretProperties, fallback_name: Option<&str>) -> Option<S
 }
 
 impl MetadataSource for KeyVaultSource {
-    fn secret(&self, name: String, progress: Arc<Progress>) -> BoxFuture<'_, Result<Option<SecretMetadata>, VaultError>> {
+    fn secret(
+        &self,
+        name: String,
+        progress: Arc<Progress>,
+    ) -> BoxFuture<'_, Result<Option<SecretMetadata>, VaultError>> {
         Box::pin(async move {
             let pager =
                 self.client.list_secret_properties_versions(&name, None).map_err(|e| self.map_err(Some(&name), e))?;

@@ -228,7 +228,8 @@ mod tests {
     #[tokio::test]
     async fn names_match_case_insensitively_as_in_key_vault() {
         let vault = example();
-        let upper = vault.secret("Legacy-Webhook-Token".into(), Default::default()).await.unwrap().expect("found in any case");
+        let upper =
+            vault.secret("Legacy-Webhook-Token".into(), Default::default()).await.unwrap().expect("found in any case");
         assert_eq!(upper.name, "legacy-webhook-token");
         assert!(vault.value("DATABASE-PASSWORD", None).await.is_ok());
         // Through the service's case-insensitive cache, one casing never hides another.

@@ -51,7 +51,11 @@ impl fmt::Display for BackendKind {
 /// page to `progress` and are not bounded by a request's budget (the cache bounds the wait).
 pub trait MetadataSource: Send + Sync {
     /// The current version's metadata; `Ok(None)` when the secret does not exist.
-    fn secret(&self, name: String, progress: Arc<Progress>) -> BoxFuture<'_, Result<Option<SecretMetadata>, VaultError>>;
+    fn secret(
+        &self,
+        name: String,
+        progress: Arc<Progress>,
+    ) -> BoxFuture<'_, Result<Option<SecretMetadata>, VaultError>>;
     fn list(&self, progress: Arc<Progress>) -> BoxFuture<'_, Result<Vec<SecretMetadata>, VaultError>>;
     /// What a listing that read nothing within `budget` means (a token still pending is the
     /// credential's failure, not the vault's).
@@ -95,7 +99,8 @@ impl VaultService {
             }
         };
         tracing::info!(backend = %source.kind(), "secret backend ready");
-        let policy = CachePolicy { ttl: cfg.metadata_ttl, budget: cfg.timeout, ceiling: cfg.timeout.max(LISTING_CEILING) };
+        let policy =
+            CachePolicy { ttl: cfg.metadata_ttl, budget: cfg.timeout, ceiling: cfg.timeout.max(LISTING_CEILING) };
         Ok(Self::with_source(source, policy, cfg.expiry_warning_days)
             .with_certificates(certificates, cfg.certificate_warning_days))
     }
@@ -196,10 +201,8 @@ impl VaultService {
             self.cache.list(stalled, move |progress| Box::pin(async move { source.list(progress).await })).await?;
         let now = OffsetDateTime::now_utc();
         let stale = status == CacheStatus::Stale;
-        let list = list
-            .iter()
-            .map(|m| SecretMetadata { stale, ..m.clone() }.with_expiry(now, self.warning_days))
-            .collect();
+        let list =
+            list.iter().map(|m| SecretMetadata { stale, ..m.clone() }.with_expiry(now, self.warning_days)).collect();
         Ok((list, status))
     }
 

@@ -13,7 +13,7 @@ use crate::devhost::{
     local_settings::{ENVIRONMENT_ONLY, EXAMPLE_FILE, SETTINGS_FILE},
     routing::RouteTable,
     timer,
-    triggers::{self, TriggerDef, TriggerBinding},
+    triggers::{TriggerBinding, TriggerDef},
 };
 use vaultfn_handler::vault::config::TEST_SETTINGS;
 use vaultfn_handler::{reference, settings::parse_expected};
@@ -116,7 +116,7 @@ fn load_functions(script_root: &Path, problem: &mut impl FnMut(&Path, String)) -
         }
         match layout::parse_function(&name, &path, &json) {
             Ok(Some(function)) => functions.push((path, function)),
-            Ok(None) => match triggers::parse_trigger(&name, &path, &json) {
+            Ok(None) => match layout::parse_trigger(&name, &path, &json) {
                 Ok(Some(function)) => triggered.push((path, function)),
                 Ok(None) => problem(
                     &path,

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::{
     Answer, Call, RECOVERABLE_DAYS, RECOVERY_LEVEL, Vault, bad_parameter, conflict, error, key, not_found, now, page,
-    respond,
+    page_of, respond,
 };
 
 #[derive(Clone)]
@@ -76,24 +76,26 @@ static BACKUPS: Mutex<BTreeMap<String, Secret>> = Mutex::new(BTreeMap::new());
 
 /// `GET /secrets`: each secret's current version, under an id without a version.
 pub(super) fn list(vault: &Vault, call: &Call) -> Answer {
-    let items =
-        vault.live.values().map(|s| properties(s.current(), format!("{}/secrets/{}", call.base, s.name))).collect();
-    page(call, "/secrets", items)
+    page_of(call, "/secrets", vault.live.len(), |skip, take| {
+        let secrets = vault.live.values().skip(skip).take(take);
+        secrets.map(|s| properties(s.current(), format!("{}/secrets/{}", call.base, s.name))).collect()
+    })
 }
 
 /// `GET /secrets/{name}/versions`. An unknown name lists no versions (200, empty), as Key Vault
 /// does; no 404 here.
 pub(super) fn versions(vault: &Vault, call: &Call, name: &str) -> Answer {
-    let items = match vault.live.get(&key(name)) {
-        None => Vec::new(),
-        Some(s) => {
-            // Key Vault's order is stable but not by date; clients must compare `created`.
-            let mut versions: Vec<&Version> = s.versions.iter().collect();
-            versions.sort_by(|a, b| a.id.cmp(&b.id));
-            versions.into_iter().map(|v| properties(v, format!("{}/secrets/{}/{}", call.base, s.name, v.id))).collect()
-        }
+    let path = format!("/secrets/{name}/versions");
+    let Some(s) = vault.live.get(&key(name)) else {
+        return page(call, &path, Vec::new());
     };
-    page(call, &format!("/secrets/{name}/versions"), items)
+    // Key Vault's order is stable but not by date; clients must compare `created`.
+    let mut versions: Vec<&Version> = s.versions.iter().collect();
+    versions.sort_by(|a, b| a.id.cmp(&b.id));
+    page_of(call, &path, versions.len(), |skip, take| {
+        let page = versions.iter().skip(skip).take(take);
+        page.map(|v| properties(v, format!("{}/secrets/{}/{}", call.base, s.name, v.id))).collect()
+    })
 }
 
 /// `GET /secrets/{name}[/{version}]`: the value, which Key Vault refuses for a disabled version

@@ -121,6 +121,7 @@ impl Bench {
 
 async fn bench(args: BenchArgs) -> Result<(), String> {
     let wrk_version = wrk::version()?;
+    let load_at_start = load_average();
     let choice = match args.vault.as_str() {
         "auto" => VaultChoice::FromEnv,
         "standin" => VaultChoice::StandIn,
@@ -188,7 +189,12 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
     let scaled = scale::measure(&bench.handler, &bench.client).await?;
     (n.list_4000_ms, n.metadata_2500_versions_ms) = (scaled.list, scaled.versions);
     n.leaks += scaled.leaks;
-    eprintln!("bench: scale: list {:?}; versions {:?}", scaled.list, scaled.versions);
+    for (name, f) in [("list_4000_ms", &scaled.list), ("metadata_2500_versions_ms", &scaled.versions)] {
+        eprintln!(
+            "bench: {name}: first {:.0} ({} pages, {:.1} ms each at the proxy, {:.1} ms between pages, {} x 503 being prepared), warm {:.2}",
+            f.first_ms, f.pages, f.page_ms, f.between_pages_ms, f.preparing, f.warm_ms
+        );
+    }
     n.fleet = fleet::simulate(&fleet::Fleet::figure());
     eprintln!(
         "bench: fleet: {:.1} Key Vault requests per 10 s (model {:.1}, busiest 10 s {}, mean refresh {:.1} s)",
@@ -202,9 +208,16 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
     context.insert("run_seconds".into(), json!(args.seconds));
     context.insert("connections".into(), json!(args.connections));
     context.insert("cores".into(), json!(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)));
+    // Other work on the machine moves the ratios; this says how busy it was.
+    context.insert("load_average_1m".into(), json!({ "start": load_at_start, "end": load_average() }));
     eprintln!("\n{}", report::table(&n));
     println!("{}", report::json(&n, context));
     Ok(())
+}
+
+/// The 1-minute load average (Linux), if known.
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
 }
 
 /// Spawn → first answer on `GET /`, the host's readiness poll, over fresh processes.

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use vaultfn_testbed::process::HandlerProcess as Running;
+use vaultfn_testbed::proxy::Proxy;
 use vaultfn_testbed::{Testbed, Vault, VaultChoice};
 
 pub const SECRETS: usize = 4000;
@@ -26,6 +27,12 @@ pub struct FirstAndWarm {
     pub warm_ms: f64,
     /// `503 answer-being-prepared` answers before the 200.
     pub preparing: u32,
+    /// Where the first call's time went: the Key Vault pages it read, how long each took to be
+    /// answered at the proxy (the 20 ms included), and the time between one page's answer and the
+    /// next page's request (the handler reading the page and asking for the next).
+    pub pages: usize,
+    pub page_ms: f64,
+    pub between_pages_ms: f64,
 }
 
 #[derive(Debug, Default)]
@@ -58,13 +65,19 @@ pub async fn measure(handler: &Path, client: &reqwest::Client) -> Result<Scale, 
     {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let list = first_and_warm(client, &running.url("/api/secrets")).await?;
-    let versions = first_and_warm(client, &running.url(&format!("/api/secrets/{HISTORY}"))).await?;
+    let list = first_and_warm(client, &running.url("/api/secrets"), &proxy, "/secrets").await?;
+    let history = format!("/secrets/{HISTORY}/versions");
+    let versions = first_and_warm(client, &running.url(&format!("/api/secrets/{HISTORY}")), &proxy, &history).await?;
     let leaks = running.output().lines().filter(|l| testbed.leaks(l)).count() as u64;
     Ok(Scale { list, versions, leaks })
 }
 
-async fn first_and_warm(client: &reqwest::Client, url: &str) -> Result<FirstAndWarm, String> {
+async fn first_and_warm(
+    client: &reqwest::Client,
+    url: &str,
+    proxy: &Proxy,
+    pages: &str,
+) -> Result<FirstAndWarm, String> {
     let started = Instant::now();
     let mut preparing = 0;
     loop {
@@ -85,7 +98,7 @@ async fn first_and_warm(client: &reqwest::Client, url: &str) -> Result<FirstAndW
         preparing += 1;
         tokio::time::sleep(POLL).await;
     }
-    let first_ms = started.elapsed().as_secs_f64() * 1e3;
+    let first_ms = ms(started.elapsed());
     let again = Instant::now();
     let response = client.get(url).send().await.map_err(|e| format!("GET {url}: {e}"))?;
     let status = response.status().as_u16();
@@ -93,5 +106,19 @@ async fn first_and_warm(client: &reqwest::Client, url: &str) -> Result<FirstAndW
     if status != 200 {
         return Err(format!("the call after the first 200 answered {status}"));
     }
-    Ok(FirstAndWarm { first_ms, warm_ms: again.elapsed().as_secs_f64() * 1e3, preparing })
+    let warm_ms = again.elapsed().as_secs_f64() * 1e3;
+    let seen: Vec<(Instant, Instant)> = proxy
+        .seen()
+        .iter()
+        .filter(|s| s.authorized && s.path == pages && s.at >= started)
+        .filter_map(|s| Some((s.at, s.answered?)))
+        .collect();
+    let mean = |xs: Vec<f64>| if xs.is_empty() { 0.0 } else { xs.iter().sum::<f64>() / xs.len() as f64 };
+    let page_ms = mean(seen.iter().map(|(at, answered)| ms(*answered - *at)).collect());
+    let between_pages_ms = mean(seen.windows(2).map(|w| ms(w[1].0.saturating_duration_since(w[0].1))).collect());
+    Ok(FirstAndWarm { first_ms, warm_ms, preparing, pages: seen.len(), page_ms, between_pages_ms })
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
 }

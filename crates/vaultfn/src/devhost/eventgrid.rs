@@ -17,7 +17,7 @@ use super::triggers::{self, TriggerBinding};
 use crate::keys::{AuthLevel, KeyError, KeyScope, KeySnapshot, KeyStore, presented_key, resolve_level};
 
 /// The system key the host creates for the Event Grid extension's webhook.
-pub const SYSTEM_KEY: &str = "eventgrid_extension";
+pub use super::layout::EVENTGRID_SYSTEM_KEY as SYSTEM_KEY;
 pub const EVENT_TYPE_HEADER: &str = "aeg-event-type";
 /// What the extension answers a delivered batch with when every invocation succeeded.
 pub const NOTIFICATION_ACCEPTED: StatusCode = StatusCode::ACCEPTED;
@@ -65,10 +65,9 @@ pub async fn handle(host: &DevHost, req: WebhookRequest<'_>) -> Response {
         .find(|(k, _)| k.eq_ignore_ascii_case("functionName"))
         .map(|(_, v)| v)
         .unwrap_or_default();
-    let function =
-        host.layout.triggered.iter().find(|f| {
-            f.kind == TriggerBinding::EventGrid && f.name.eq_ignore_ascii_case(&name) && !host.is_disabled(&f.name)
-        });
+    let function = host.layout.triggered.iter().find(|f| {
+        f.kind == TriggerBinding::EventGrid && f.name.eq_ignore_ascii_case(&name) && !host.is_disabled(&f.name)
+    });
     let Some(function) = function else {
         let detail = format!("cannot find function: '{name}' (no enabled eventGridTrigger function of that name)");
         return problem(StatusCode::NOT_FOUND, "not-found", "Not Found", detail);

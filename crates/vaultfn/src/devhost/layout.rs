@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::triggers::{TriggerDef, parse_trigger};
 use crate::keys::AuthLevel;
 
 /// The host's default `extensions.http.routePrefix`.
@@ -215,6 +214,71 @@ pub(crate) fn parse_function(name: &str, path: &Path, json: &Value) -> Result<Op
 /// `"disabled": true` (or `"true"`) in a function.json.
 pub(super) fn is_disabled(json: &Value) -> bool {
     prop(json, "disabled").is_some_and(|d| d.as_bool() == Some(true) || d.as_str() == Some("true"))
+}
+
+/// The system key that authorises the Event Grid webhook, as the host names it.
+pub const EVENTGRID_SYSTEM_KEY: &str = "eventgrid_extension";
+
+/// A non-HTTP function the local host can run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriggerDef {
+    pub name: String,
+    /// The trigger binding's name: the payload's `Data` key.
+    pub binding: String,
+    pub kind: TriggerBinding,
+    /// `"disabled": true` in function.json (`AzureWebJobs.<name>.Disabled` is read at start).
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TriggerBinding {
+    EventGrid,
+    Timer {
+        /// As written in function.json: `%SETTING%` is expanded at start.
+        schedule: String,
+        run_on_startup: bool,
+    },
+}
+
+impl TriggerBinding {
+    /// The binding type as function.json spells it.
+    pub fn binding_type(&self) -> &'static str {
+        match self {
+            TriggerBinding::EventGrid => "eventGridTrigger",
+            TriggerBinding::Timer { .. } => "timerTrigger",
+        }
+    }
+}
+
+/// Reads a function.json whose trigger is one the local host runs besides `httpTrigger`; `None`
+/// for any other trigger.
+pub(crate) fn parse_trigger(name: &str, path: &Path, json: &Value) -> Result<Option<TriggerDef>, LayoutError> {
+    let invalid = |what: String| LayoutError::Invalid { path: path.to_owned(), what };
+    let Some(bindings) = prop(json, "bindings").and_then(Value::as_array) else {
+        return Err(invalid("has no bindings array".to_owned()));
+    };
+    let is = |b: &Value, t: &str| string_prop(b, "type").is_some_and(|v| v.eq_ignore_ascii_case(t));
+    let Some((trigger, kind)) = bindings.iter().find_map(|b| {
+        if is(b, "eventGridTrigger") {
+            Some((b, TriggerBinding::EventGrid))
+        } else if is(b, "timerTrigger") {
+            let schedule = string_prop(b, "schedule").unwrap_or_default();
+            let run_on_startup =
+                prop(b, "runOnStartup").is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true"));
+            Some((b, TriggerBinding::Timer { schedule, run_on_startup }))
+        } else {
+            None
+        }
+    }) else {
+        return Ok(None);
+    };
+    if matches!(&kind, TriggerBinding::Timer { schedule, .. } if schedule.trim().is_empty()) {
+        return Err(invalid("the timerTrigger binding has no schedule".to_owned()));
+    }
+    let binding = string_prop(trigger, "name")
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| invalid(format!("the {} binding has no name", kind.binding_type())))?;
+    Ok(Some(TriggerDef { name: name.to_owned(), binding, kind, disabled: is_disabled(json) }))
 }
 
 #[cfg(test)]

@@ -18,8 +18,7 @@ use crate::keys::store::blob_rest::DEV_BLOB_PORT;
 use crate::keys::store::settings::{BlobStorage, HOST_ID, derived_host_id};
 use crate::keys::{AuthLevel, DEFAULT_KEY_NAME, KeyScope, KeyStorage, KeyStore, StorageKind, StoreIdentity};
 
-/// Where keys live unless `FUNCTIONS_SECRETS_PATH` says otherwise (git-ignored).
-pub const LOCAL_SECRETS_DIR: &str = ".vaultfn/secrets";
+pub use crate::keys::store::settings::{LOCAL_SECRETS_DIR, secrets_dir};
 
 #[derive(Debug, Clone)]
 pub struct StartOptions {
@@ -30,19 +29,6 @@ pub struct StartOptions {
     pub settings: PathBuf,
     /// Rebuild and restart the handler, and reload the routes, when the app's files change.
     pub watch: bool,
-}
-
-/// The key directory for a script root: `FUNCTIONS_SECRETS_PATH` (from the settings' Values or
-/// the environment), else `.vaultfn/secrets` in the script root.
-pub fn secrets_dir(script_root: &Path, values: Option<&std::collections::BTreeMap<String, String>>) -> PathBuf {
-    let configured = values
-        .and_then(|v| v.get("FUNCTIONS_SECRETS_PATH").cloned())
-        .or_else(|| std::env::var("FUNCTIONS_SECRETS_PATH").ok())
-        .filter(|p| !p.trim().is_empty());
-    match configured {
-        Some(dir) => script_root.join(dir),
-        None => script_root.join(LOCAL_SECRETS_DIR),
-    }
 }
 
 /// Runs until Ctrl-C/SIGTERM (`Ok`) or a fatal error (`Err` with the message to print).

@@ -16,7 +16,7 @@ use super::DevHost;
 use super::layout::AppLayout;
 use super::ncrontab::Schedule;
 use super::supervisor::HandlerState;
-use super::triggers::{self, TriggerDef, TriggerBinding};
+use super::triggers::{self, TriggerBinding, TriggerDef};
 
 /// One timer function with its schedule read.
 #[derive(Debug, Clone)]

@@ -3,7 +3,6 @@
 //! "Metadata":{...}}`), from the Event Grid webhook (`eventgrid.rs`), their timer schedule
 //! (`timer.rs`), or on demand through `POST /admin/functions/{name}` with the master key.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -14,70 +13,8 @@ use serde_json::{Value, json};
 use vaultfn_handler::problem::Problem;
 
 use super::DevHost;
-use super::layout::{LayoutError, is_disabled, prop, string_prop};
+pub use super::layout::{TriggerBinding, TriggerDef};
 use crate::keys::AuthLevel;
-
-/// A non-HTTP function the local host can run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TriggerDef {
-    pub name: String,
-    /// The trigger binding's name: the payload's `Data` key.
-    pub binding: String,
-    pub kind: TriggerBinding,
-    /// `"disabled": true` in function.json (`AzureWebJobs.<name>.Disabled` is read at start).
-    pub disabled: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TriggerBinding {
-    EventGrid,
-    Timer {
-        /// As written in function.json: `%SETTING%` is expanded at start.
-        schedule: String,
-        run_on_startup: bool,
-    },
-}
-
-impl TriggerBinding {
-    /// The binding type as function.json spells it.
-    pub fn binding_type(&self) -> &'static str {
-        match self {
-            TriggerBinding::EventGrid => "eventGridTrigger",
-            TriggerBinding::Timer { .. } => "timerTrigger",
-        }
-    }
-}
-
-/// Reads a function.json whose trigger is one the local host runs besides `httpTrigger`; `None`
-/// for any other trigger.
-pub(crate) fn parse_trigger(name: &str, path: &Path, json: &Value) -> Result<Option<TriggerDef>, LayoutError> {
-    let invalid = |what: String| LayoutError::Invalid { path: path.to_owned(), what };
-    let Some(bindings) = prop(json, "bindings").and_then(Value::as_array) else {
-        return Err(invalid("has no bindings array".to_owned()));
-    };
-    let is = |b: &Value, t: &str| string_prop(b, "type").is_some_and(|v| v.eq_ignore_ascii_case(t));
-    let Some((trigger, kind)) = bindings.iter().find_map(|b| {
-        if is(b, "eventGridTrigger") {
-            Some((b, TriggerBinding::EventGrid))
-        } else if is(b, "timerTrigger") {
-            let schedule = string_prop(b, "schedule").unwrap_or_default();
-            let run_on_startup =
-                prop(b, "runOnStartup").is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true"));
-            Some((b, TriggerBinding::Timer { schedule, run_on_startup }))
-        } else {
-            None
-        }
-    }) else {
-        return Ok(None);
-    };
-    if matches!(&kind, TriggerBinding::Timer { schedule, .. } if schedule.trim().is_empty()) {
-        return Err(invalid("the timerTrigger binding has no schedule".to_owned()));
-    }
-    let binding = string_prop(trigger, "name")
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| invalid(format!("the {} binding has no name", kind.binding_type())))?;
-    Ok(Some(TriggerDef { name: name.to_owned(), binding, kind, disabled: is_disabled(json) }))
-}
 
 /// `{"Data":{"<binding>": data},"Metadata":{"sys":{...}}}`, as the host sends a trigger's data.
 pub fn payload(function: &TriggerDef, data: Value) -> Value {
@@ -206,7 +143,7 @@ pub fn announce(host: &DevHost, base: &str) {
                  (system key {}){disabled}",
                 function.name,
                 function.name,
-                super::eventgrid::SYSTEM_KEY
+                super::layout::EVENTGRID_SYSTEM_KEY
             ),
             TriggerBinding::Timer { schedule, run_on_startup } => println!(
                 "        {}: timerTrigger  schedule {schedule}{}{disabled}",
@@ -221,6 +158,8 @@ pub fn announce(host: &DevHost, base: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::devhost::layout::{LayoutError, parse_trigger};
+    use std::path::Path;
 
     fn parse(json: Value) -> Result<Option<TriggerDef>, LayoutError> {
         parse_trigger("f", Path::new("function.json"), &json)
@@ -262,7 +201,8 @@ mod tests {
 
     #[test]
     fn the_payload_has_the_binding_and_sys_metadata() {
-        let f = TriggerDef { name: "f".into(), binding: "timer".into(), kind: TriggerBinding::EventGrid, disabled: false };
+        let f =
+            TriggerDef { name: "f".into(), binding: "timer".into(), kind: TriggerBinding::EventGrid, disabled: false };
         let p = payload(&f, on_demand_timer());
         assert_eq!(p["Data"]["timer"]["IsPastDue"], false);
         assert_eq!(p["Metadata"]["sys"]["MethodName"], "f");

@@ -16,7 +16,7 @@ use vaultfn_handler::arm::{ArmClient, ArmError, SiteId};
 use vaultfn_handler::vault::CredentialKind;
 
 use super::MASTER_KEY_NAME;
-use super::command::{Action, HostScope, KeyTarget, encode, print_table, read_value};
+use super::args::{Action, HostScope, KeyTarget, encode, print_table, read_value};
 use crate::azure::{AppTarget, connect};
 
 /// Whose keys: a function's, or the host's function or system keys.

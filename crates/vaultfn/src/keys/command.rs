@@ -8,12 +8,11 @@
 //! redirect's target, never in clear text off this machine, and a key store of this machine is
 //! never offered to another one.
 
-use std::io::{IsTerminal as _, Read as _};
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::path::PathBuf;
+
 use std::process::ExitCode;
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::Args;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderValue, LOCATION};
 use secrecy::{ExposeSecret as _, SecretString};
@@ -26,71 +25,15 @@ use crate::devhost::start::secrets_dir;
 use crate::keys::store::settings::{self as storage, STORAGE_CONNECTION, STORAGE_TYPE};
 use crate::keys::{FileStore, KEY_HEADER, StorageKind};
 
+pub use super::args::{Action, HostScope, KeyTarget};
+use super::args::{encode, print_table, read_value};
+
 #[derive(Debug, Args)]
 pub struct KeysArgs {
     #[command(subcommand)]
     pub action: Action,
     #[command(flatten)]
     pub target: KeyTarget,
-}
-
-#[derive(Debug, Args)]
-pub struct KeyTarget {
-    /// Keys of this function (default: the host's keys in --host-scope).
-    #[arg(long, global = true, conflicts_with = "host_scope")]
-    pub function: Option<String>,
-    /// Which host keys: functionkeys (valid for every function) or systemkeys (`_master` included).
-    #[arg(long, global = true, value_enum)]
-    pub host_scope: Option<HostScope>,
-    /// The app's base URL: https, or http on a loopback address (`vaultfn start`).
-    #[arg(long, global = true, default_value = "http://127.0.0.1:7071")]
-    pub url: String,
-    /// The master key [default: VAULTFN_MASTER_KEY, else, for a loopback --url, read from the
-    /// local key store; required for any other].
-    // VAULTFN_MASTER_KEY is read by hand rather than with clap's `env`: clap would count an
-    // exported variable as the option given and refuse it next to --app.
-    #[arg(long, global = true)]
-    pub master_key: Option<String>,
-    /// Script root whose local key store holds the master key.
-    #[arg(long, global = true, default_value = ".")]
-    pub script_root: PathBuf,
-    /// Print the admin API's JSON instead of a table.
-    #[arg(long, global = true)]
-    pub json: bool,
-    /// A deployed function app, managed over Resource Manager with your own Azure credential
-    /// (`az login`, or what `vaultfn whoami` shows) instead of the admin API and a master key.
-    #[arg(long, global = true, conflicts_with_all = ["url", "master_key"], requires = "resource_group")]
-    pub app: Option<String>,
-    /// The app's resource group (with --app).
-    #[arg(long, global = true, requires = "app")]
-    pub resource_group: Option<String>,
-    /// The app's subscription (with --app) [default: AZURE_SUBSCRIPTION_ID, else `az account show`].
-    #[arg(long, global = true, requires = "app")]
-    pub subscription: Option<String>,
-    /// A deployment slot of the app instead of its production site (with --app).
-    #[arg(long, global = true, requires = "app")]
-    pub slot: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum HostScope {
-    Functionkeys,
-    Systemkeys,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Action {
-    /// List the keys of a function or host scope.
-    List,
-    /// Show one key.
-    Show { name: String },
-    /// Create a key with a generated value, or give an existing key a new one.
-    New { name: String },
-    /// Set a key to a value: typed without echo, or piped on stdin, when not given (which keeps
-    /// it out of shell history and the process list). The value is not printed back.
-    Set { name: String, value: Option<String> },
-    /// Delete a key (`_master` cannot be deleted).
-    Delete { name: String },
 }
 
 pub async fn run(args: KeysArgs) -> ExitCode {
@@ -328,35 +271,6 @@ fn redact<'a>(text: &str, secrets: impl IntoIterator<Item = &'a SecretString>) -
 fn row(key: &Value) -> (String, String) {
     let field = |f: &str| key.get(f).and_then(Value::as_str).unwrap_or("").to_owned();
     (field("name"), field("value"))
-}
-
-pub(super) fn print_table(rows: &[(String, String)]) {
-    let width = rows.iter().map(|(n, _)| n.len()).chain(["NAME".len()]).max().unwrap_or(4);
-    println!("{:width$}  VALUE", "NAME");
-    for (name, value) in rows {
-        println!("{name:width$}  {value}");
-    }
-}
-
-/// The value for `keys set`: from the terminal without echo, else from piped stdin.
-pub(super) fn read_value(name: &str) -> Result<SecretString, String> {
-    let value = if std::io::stdin().is_terminal() {
-        rpassword::prompt_password(format!("Value for {name:?} (not shown): "))
-            .map_err(|e| format!("cannot read the value from the terminal: {e}"))?
-    } else {
-        let mut value = String::new();
-        std::io::stdin().read_to_string(&mut value).map_err(|e| format!("cannot read the value from stdin: {e}"))?;
-        value.truncate(value.trim_end_matches(['\r', '\n']).len());
-        value
-    };
-    if value.is_empty() {
-        return Err("no value given (type it when asked, pipe it on stdin, or pass it as an argument)".to_owned());
-    }
-    Ok(SecretString::from(value))
-}
-
-pub(super) fn encode(segment: &str) -> String {
-    url::form_urlencoded::byte_serialize(segment.as_bytes()).collect::<String>().replace('+', "%20")
 }
 
 #[cfg(test)]

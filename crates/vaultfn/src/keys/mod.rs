@@ -1,6 +1,7 @@
 //! Function keys the way the Functions host keeps and checks them: key
 //! generation, the host's secret stores (`files`, `blob`, `keyvault`), and request authorization.
 
+pub mod args;
 mod arm;
 mod auth;
 pub mod command;

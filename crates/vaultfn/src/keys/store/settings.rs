@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use vaultfn_handler::config_error::ConfigError;
@@ -127,9 +127,7 @@ impl KeyStorage {
         values.retain(|name, _| !TEST_SETTINGS.contains(&name.as_str()));
         let settings = Settings { values: &values };
         match kind(&values)? {
-            StorageKind::Files => {
-                Ok(Self::Files { dir: crate::devhost::start::secrets_dir(script_root, Some(&values)) })
-            }
+            StorageKind::Files => Ok(Self::Files { dir: secrets_dir(script_root, Some(&values)) }),
             StorageKind::KeyVault => key_vault(&settings).map(|kv| Self::KeyVault(Box::new(kv))),
             StorageKind::Blob => blob(&settings, machine_name).map(|blob| Self::Blob(Box::new(blob))),
         }
@@ -219,6 +217,22 @@ pub fn derived_host_id(machine_name: &str) -> String {
     let id: String = id.trim_matches('-').chars().take(32).collect();
     let id = id.trim_end_matches('-');
     if id.is_empty() { "localhost".to_owned() } else { id.to_owned() }
+}
+
+/// Where keys live unless `FUNCTIONS_SECRETS_PATH` says otherwise (git-ignored).
+pub const LOCAL_SECRETS_DIR: &str = ".vaultfn/secrets";
+
+/// The key directory for a script root: `FUNCTIONS_SECRETS_PATH` (from the settings' Values or
+/// the environment), else `.vaultfn/secrets` in the script root.
+pub fn secrets_dir(script_root: &Path, values: Option<&std::collections::BTreeMap<String, String>>) -> PathBuf {
+    let configured = values
+        .and_then(|v| v.get("FUNCTIONS_SECRETS_PATH").cloned())
+        .or_else(|| std::env::var("FUNCTIONS_SECRETS_PATH").ok())
+        .filter(|p| !p.trim().is_empty());
+    match configured {
+        Some(dir) => script_root.join(dir),
+        None => script_root.join(LOCAL_SECRETS_DIR),
+    }
 }
 
 #[cfg(test)]

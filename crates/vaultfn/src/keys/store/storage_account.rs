@@ -18,7 +18,7 @@ pub const DEV_BLOB_PORT: u16 = 10000;
 #[derive(Clone)]
 pub struct Account {
     pub name: String,
-    /// Only for signing requests (`super::blob_rest`).
+    /// Only for signing requests (`blob_rest`).
     pub(super) key: Vec<u8>,
     /// The blob service's base URL (`https://{name}.blob.core.windows.net`, or Azurite's
     /// `http://127.0.0.1:10000/devstoreaccount1`).
