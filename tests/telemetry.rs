@@ -22,6 +22,8 @@ use crate::support::{Harness, harness};
 const INSTRUMENTATION_KEY: &str = "00000000-0000-4000-8000-00000000a1b2";
 const PARENT_SPAN: &str = "00f067aa0ba902b7";
 const INVOCATION_ID: &str = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
+const PAYLOAD_PARENT: &str = "b7ad6b7169203331";
+const PAYLOAD_INVOCATION_ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
 
 /// What the ingestion endpoint received: every envelope, and every body as text for the leak scan.
 #[derive(Default)]
@@ -115,10 +117,19 @@ async fn one_requests_traceparent_reaches_its_request_dependencies_and_traces() 
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+    // Payload mode: the trace context rides in the payload's copy of the caller's headers.
+    let payload_trace = vaultfn_handler::telemetry::context::new_trace_id().to_string();
+    let mut payload: Value = serde_json::from_str(include_str!("data/invocation-config-check.json")).unwrap();
+    payload["Data"]["req"]["Headers"]["traceparent"] =
+        serde_json::json!([format!("00-{payload_trace}-{PAYLOAD_PARENT}-01")]);
+    payload["Metadata"]["InvocationId"] = serde_json::json!(PAYLOAD_INVOCATION_ID);
+    let response = client.post(handler.url("/config-check")).json(&payload).send().await.unwrap();
+    assert_eq!(response.status(), 200);
 
     let started = Instant::now();
     let complete = |envelopes: &[Value]| {
         named(envelopes, "Request", &trace_id).len() == 1
+            && named(envelopes, "Request", &payload_trace).len() == 1
             && named(envelopes, "RemoteDependency", &trace_id).len() >= 2
             && !named(envelopes, "Message", &trace_id).is_empty()
             && envelopes.iter().any(|e| e["data"]["baseData"]["metrics"][0]["name"] == "vaultfn.metadata_cache.misses")
@@ -145,6 +156,11 @@ async fn one_requests_traceparent_reaches_its_request_dependencies_and_traces() 
     assert_eq!(request["tags"]["ai.operation.name"], "secret-metadata");
     let request_id = data["id"].as_str().unwrap();
     assert_ne!(request_id, PARENT_SPAN);
+
+    let invocation = named(&envelopes, "Request", &payload_trace)[0];
+    assert_eq!(invocation["data"]["baseData"]["name"], "config-check", "{invocation}");
+    assert_eq!(invocation["tags"]["ai.operation.parentId"], PAYLOAD_PARENT);
+    assert_eq!(invocation["data"]["baseData"]["properties"]["InvocationId"], PAYLOAD_INVOCATION_ID);
 
     let dependencies = named(&envelopes, "RemoteDependency", &trace_id);
     for dependency in &dependencies {
@@ -177,7 +193,7 @@ async fn one_requests_traceparent_reaches_its_request_dependencies_and_traces() 
 
     let text = sink.text.lock().unwrap().clone();
     h.assert_clean("the telemetry", &text);
-    for secret in [IDENTITY_HEADER, TOKEN_PREFIX, "AzFuKeyNeverInTelemetry", "Bearer", "code="] {
+    for secret in [IDENTITY_HEADER, TOKEN_PREFIX, "AzFuKeyNeverInTelemetry", "AzFuKeyPlaceholder", "Bearer", "code="] {
         assert!(!text.contains(secret), "the telemetry carries {secret}");
     }
 }

@@ -6,7 +6,7 @@
 //! channels weighed about 100 KB of the static binary. A request only `try_send`s: when the queue
 //! is full (an upload is being retried against a dead endpoint), what does not fit is dropped.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use opentelemetry::InstrumentationScope;
 use opentelemetry_application_insights::Exporter;
@@ -20,6 +20,8 @@ use super::upload::ExportClient;
 const MAX_QUEUE: usize = 2048;
 /// At most this many items go in one upload.
 const MAX_BATCH: usize = 512;
+/// A dead endpoint fails every batch; the log says so this often.
+const WARN_EVERY: Duration = Duration::from_secs(300);
 
 enum Item {
     Span(SpanData),
@@ -70,7 +72,7 @@ async fn run(
     every: Duration,
     scope: InstrumentationScope,
 ) {
-    let (mut spans, mut logs) = (Vec::new(), Vec::new());
+    let (mut spans, mut logs, mut warned) = (Vec::new(), Vec::new(), None);
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -89,34 +91,48 @@ async fn run(
                         Item::Log(record) => logs.push(record),
                     }
                 }
-                export(&exporter, &mut spans, &mut logs, &scope).await;
+                export(&exporter, &mut spans, &mut logs, &scope, &mut warned).await;
                 let _ = done.send(());
                 continue;
             }
             _ = ticks.tick() => {
-                export(&exporter, &mut spans, &mut logs, &scope).await;
+                export(&exporter, &mut spans, &mut logs, &scope, &mut warned).await;
                 continue;
             }
         }
         if spans.len() + logs.len() >= MAX_BATCH {
-            export(&exporter, &mut spans, &mut logs, &scope).await;
+            export(&exporter, &mut spans, &mut logs, &scope, &mut warned).await;
         }
     }
 }
 
-/// One upload per kind; a failed one (after the exporter's own retries) is dropped.
+/// One upload per kind; a failed one (after the exporter's own retries) is dropped, and said so
+/// in the log at most once per [`WARN_EVERY`].
 async fn export(
     exporter: &Exporter<ExportClient>,
     spans: &mut Vec<SpanData>,
     logs: &mut Vec<SdkLogRecord>,
     scope: &InstrumentationScope,
+    warned: &mut Option<Instant>,
 ) {
+    let mut failure = None;
     if !spans.is_empty() {
-        let _ = SpanExporter::export(exporter, std::mem::take(spans)).await;
+        let count = spans.len();
+        if let Err(e) = SpanExporter::export(exporter, std::mem::take(spans)).await {
+            failure = Some((e, count));
+        }
     }
     if !logs.is_empty() {
         let batch: Vec<(&SdkLogRecord, &InstrumentationScope)> = logs.iter().map(|record| (record, scope)).collect();
-        let _ = LogExporter::export(exporter, LogBatch::new(&batch)).await;
+        if let Err(e) = LogExporter::export(exporter, LogBatch::new(&batch)).await {
+            failure = Some((e, logs.len()));
+        }
         logs.clear();
+    }
+    if let Some((error, dropped)) = failure
+        && warned.is_none_or(|at| at.elapsed() >= WARN_EVERY)
+    {
+        *warned = Some(Instant::now());
+        tracing::warn!(%error, dropped, "telemetry batch dropped: the ingestion endpoint did not take it");
     }
 }

@@ -97,7 +97,7 @@ impl FromStr for Schedule {
 
 impl Schedule {
     /// The first occurrence strictly after `after` (whole seconds, UTC); `None` when the schedule
-    /// names no date that exists within [`SEARCH_DAYS`].
+    /// names no date that exists within `SEARCH_DAYS`.
     pub fn next_after(&self, after: OffsetDateTime) -> Option<OffsetDateTime> {
         let start = after.to_offset(UtcOffset::UTC).replace_nanosecond(0).ok()? + Duration::seconds(1);
         let mut date = start.date();
