@@ -37,6 +37,11 @@ async fn functions_not_eligible_for_forwarding_use_payload_mode() {
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], "ok");
+    // The output is collected by a reader thread: give it a moment under load.
+    let started = std::time::Instant::now();
+    while !host.output().contains("health answered 200") && started.elapsed() < std::time::Duration::from_secs(5) {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     assert!(host.output().contains("health answered 200"), "the handler's Logs are printed");
     // The handler answers 404 to an invocation of an unknown function: the host makes that a 500.
     let missing = host.client.post(host.url("/api/health")).send().await.unwrap();
