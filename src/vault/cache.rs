@@ -135,7 +135,7 @@ impl<V: Clone + Send + Sync + 'static> Slot<V> {
             if age < entry.ttl {
                 if age.as_secs_f64() >= entry.ttl.as_secs_f64() * REFRESH_AHEAD
                     && !shared.gate.closed()
-                    && self.flight(key, shared, fetch).1
+                    && self.flight(key, shared, fetch, true).1
                 {
                     shared.stats.refreshes_ahead.fetch_add(1, Ordering::Relaxed);
                 }
@@ -153,7 +153,7 @@ impl<V: Clone + Send + Sync + 'static> Slot<V> {
         if let Some(left) = shared.gate.remaining() {
             return stale(VaultError::Throttled { retry_after: Some(left) });
         }
-        let (flight, _) = self.flight(key, shared, fetch);
+        let (flight, _) = self.flight(key, shared, fetch, false);
         match tokio::time::timeout(shared.policy.budget, flight.result.clone()).await {
             Ok(Ok(entry)) => {
                 shared.stats.misses.fetch_add(1, Ordering::Relaxed);
@@ -173,7 +173,9 @@ impl<V: Clone + Send + Sync + 'static> Slot<V> {
     }
 
     /// The flight for `key`: the one under way, or a new one from `fetch`; whether it is new.
-    fn flight(&self, key: &str, shared: &Common, fetch: Fetch<V>) -> (Flight<V>, bool) {
+    /// Unless `refresh`, a flight that finds a fresh entry (one that landed since the caller
+    /// looked) answers with it instead of asking Key Vault again.
+    fn flight(&self, key: &str, shared: &Common, fetch: Fetch<V>, refresh: bool) -> (Flight<V>, bool) {
         let mut flights = self.flights.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(flight) = flights.get(key) {
             return (flight.clone(), false);
@@ -184,6 +186,16 @@ impl<V: Clone + Send + Sync + 'static> Slot<V> {
         let (entries, flights_map, ttl) = (self.entries.clone(), self.flights.clone(), self.ttl.clone());
         let (owned_key, ceiling, gate) = (key.to_owned(), shared.policy.ceiling, shared.gate.clone());
         let task = tokio::spawn(crate::telemetry::context::inherit(async move {
+            if !refresh
+                && let Some(entry) = entries.get(&owned_key).await
+                && entry.fetched.elapsed() < entry.ttl
+            {
+                let mut flights = flights_map.lock().unwrap_or_else(|p| p.into_inner());
+                if flights.get(&owned_key).is_some_and(|f| f.id == id) {
+                    flights.remove(&owned_key);
+                }
+                return Ok(entry);
+            }
             let result = match tokio::time::timeout(ceiling, work).await {
                 Ok(result) => result,
                 Err(_) => Err(VaultError::Timeout { budget_ms: ceiling.as_millis() as u64 }),
