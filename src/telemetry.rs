@@ -14,10 +14,6 @@ mod spans;
 mod traces;
 mod upload;
 
-pub const CONNECTION_STRING: &str = "APPLICATIONINSIGHTS_CONNECTION_STRING";
-/// How often batches and metrics go out; for tests and for short-lived instances.
-pub const INTERVAL_SETTING: &str = "VAULTFN_TELEMETRY_INTERVAL_MS";
-
 use tracing::{Event, Metadata, Subscriber, field::Field, level_filters::LevelFilter, subscriber::Interest};
 use tracing_subscriber::{
     EnvFilter,
@@ -30,6 +26,10 @@ use tracing_subscriber::{
     prelude::*,
     registry::LookupSpan,
 };
+
+pub const CONNECTION_STRING: &str = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+/// How often batches and metrics go out; for tests and for short-lived instances.
+pub const INTERVAL_SETTING: &str = "VAULTFN_TELEMETRY_INTERVAL_MS";
 
 /// Installs the log output, and the export to Application Insights when the settings ask for it
 /// (without them its layer is `None`, which enables nothing and costs one branch per event).
@@ -106,7 +106,7 @@ where
         let ids = context::with_current(|c| {
             let mut ids = format!(r#"{{"trace_id":"{}","span_id":"{}""#, c.trace_id, c.span_id);
             if let Some(id) = &c.invocation_id {
-                // Printable ASCII without quotes (checked when it was taken), so no escaping.
+                // Printable ASCII without quotes or backslashes (checked when taken): nothing to escape.
                 ids.push_str(&format!(r#","invocation_id":"{id}""#));
             }
             ids
@@ -284,5 +284,48 @@ impl std::io::Write for FmtIo<'_> {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Lines {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_line_written_in_a_request_opens_with_its_ids() {
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let format = fmt::format().json().with_current_span(true).with_span_list(false);
+        let output =
+            fmt::layer().event_format(WithTraceIds(format)).fmt_fields(SpanFields).with_writer(move || writer.clone());
+        tracing::subscriber::with_default(tracing_subscriber::registry().with(output), || {
+            tracing::info!(n = 1, "outside");
+            let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+            let mut slot = Some(context::RequestContext::new(Some(traceparent), None, Some("inv-1")));
+            let _entered = context::enter(&mut slot);
+            tracing::info_span!("request", route = "/api/x").in_scope(|| tracing::info!(n = 2, "inside"));
+        });
+        let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert!(lines[0].get("trace_id").is_none() && lines[0]["fields"]["message"] == "outside");
+        assert_eq!(lines[1]["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert_eq!(lines[1]["span_id"].as_str().map(str::len), Some(16));
+        assert_eq!(lines[1]["invocation_id"], "inv-1");
+        assert_eq!((&lines[1]["fields"]["message"], &lines[1]["span"]["route"]), (&"inside".into(), &"/api/x".into()));
     }
 }

@@ -221,6 +221,7 @@ async fn a_dead_ingestion_endpoint_costs_requests_nothing() {
         // Long enough for several batches to fail meanwhile.
         tokio::time::sleep(Duration::from_millis(30)).await;
     }
-    assert!(slowest < Duration::from_millis(500), "the slowest request took {slowest:?}");
+    // A request waiting on telemetry would wait out a connect timeout (5 s) or an upload (10 s).
+    assert!(slowest < Duration::from_secs(1), "the slowest request took {slowest:?}");
     assert!(handler.output().contains("telemetry is exported to Application Insights"), "telemetry was on");
 }

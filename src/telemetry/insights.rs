@@ -10,13 +10,13 @@
 //! string names nor generally available). It is kept in step with OpenTelemetry's releases, maps
 //! spans to Requests and Dependencies and log records to Traces with their severity and operation
 //! ids, and lets us bring the HTTP client: ours is rustls on ring, so no OpenSSL and no aws-lc-rs
-//! reach the static musl binary. 0.45 rather than the newest, which needs a newer compiler than
-//! the workspace's rust-version.
+//! reach the static musl binary.
 //!
 //! Off the request path: a request only queues a finished span or record (one bounded queue; a
-//! full queue drops), and a task on a runtime of its own batches, compresses and sends them. A dead or slow ingestion endpoint costs dropped batches, never a
-//! request's time or answer. What is sent never holds a token, a key or a value: spans carry
-//! paths without queries, logs what the stdout log already says.
+//! full queue drops), and a task on a runtime of its own batches, compresses and sends them. A
+//! dead or slow ingestion endpoint costs dropped batches, never a request's time or answer. What
+//! is sent never holds a token, a key or a value: spans carry paths without queries, logs what
+//! the stdout log already says.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;

@@ -108,6 +108,9 @@ struct Call {
     target: Target,
     started: SystemTime,
     clock: Instant,
+    /// The answer's status; none when no answer came: refused, reset, or cancelled because the
+    /// caller's budget ran out (the slow call an operator is looking for).
+    status: Option<u16>,
 }
 
 impl Call {
@@ -131,12 +134,19 @@ impl Call {
             target,
             started: SystemTime::now(),
             clock: Instant::now(),
+            status: None,
         }
     }
 
-    /// `status` is `None` when no answer came (connection refused, reset, timed out).
-    fn finish(self, status: Option<u16>) {
-        let elapsed = self.clock.elapsed();
+    /// Records the call with its answer's status (dropping it unfinished records it without).
+    fn finish(mut self, status: Option<u16>) {
+        self.status = status;
+    }
+}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        let (status, elapsed) = (self.status, self.clock.elapsed());
         tracing::debug!(
             method = %self.method,
             host = self.url.host_str().unwrap_or_default(),
@@ -146,7 +156,7 @@ impl Call {
             target = self.target.as_str(),
             "outgoing call"
         );
-        dependency(&self, status, elapsed);
+        dependency(self, status, elapsed);
     }
 }
 

@@ -2,7 +2,6 @@
 //! payload in payload mode), the function it invokes, and the Request sent to Application
 //! Insights once it is answered.
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::extract::{MatchedPath, Request};
@@ -16,7 +15,7 @@ pub struct Incoming {
     context: Option<RequestContext>,
     started: SystemTime,
     /// Only kept when telemetry is exported: what the Request names besides the function.
-    route: Option<(Arc<str>, Box<str>)>,
+    route: Option<(MatchedPath, Box<str>)>,
 }
 
 impl Incoming {
@@ -27,9 +26,7 @@ impl Incoming {
         let mut context = RequestContext::new(header(TRACEPARENT), tracestate.as_deref(), header(INVOCATION_ID_HEADER));
         let matched = request.extensions().get::<MatchedPath>();
         context.function = matched.and_then(|m| function_of(m.as_str()));
-        let route = super::exporting()
-            .then(|| matched.map(|m| (Arc::<str>::from(m.as_str()), request.uri().path().into())))
-            .flatten();
+        let route = super::exporting().then(|| matched.map(|m| (m.clone(), request.uri().path().into()))).flatten();
         Self { context: Some(context), started: SystemTime::now(), route }
     }
 
@@ -43,7 +40,7 @@ impl Incoming {
         let (Some(context), Some((route, path))) = (self.context.take(), self.route.take()) else {
             return;
         };
-        super::spans::request(&context, &route, &path, status, self.started, elapsed);
+        super::spans::request(&context, route.as_str(), &path, status, self.started, elapsed);
     }
 }
 
