@@ -10,6 +10,7 @@ mod insights;
 pub mod metrics;
 pub mod outgoing;
 pub mod request;
+mod sampling;
 mod spans;
 mod traces;
 mod upload;
@@ -30,6 +31,8 @@ use tracing_subscriber::{
 pub const CONNECTION_STRING: &str = "APPLICATIONINSIGHTS_CONNECTION_STRING";
 /// How often batches and metrics go out; for tests and for short-lived instances.
 pub const INTERVAL_SETTING: &str = "VAULTFN_TELEMETRY_INTERVAL_MS";
+/// Operations recorded whole per second before sampling starts (`all`: no sampling).
+pub const PER_SECOND_SETTING: &str = "VAULTFN_TELEMETRY_MAX_PER_SECOND";
 
 /// Installs the log output, and the export to Application Insights when the settings ask for it
 /// (without them its layer is `None`, which enables nothing and costs one branch per event).
@@ -72,6 +75,13 @@ fn export_settings(config: &crate::settings::Config) -> Result<Option<insights::
                 })?,
         ),
     };
+    let per_second = match config.plain(PER_SECOND_SETTING).map(str::trim) {
+        None => Some(sampling::DEFAULT_PER_SECOND),
+        Some(all) if all.eq_ignore_ascii_case("all") => None,
+        Some(raw) => Some(raw.parse::<u32>().ok().filter(|n| (1..=1_000_000).contains(n)).ok_or_else(|| {
+            format!("{PER_SECOND_SETTING} must be a whole number from 1 to 1000000, or `all` (no sampling)")
+        })?),
+    };
     // Resource Manager's settings carry the process's test overrides (refused in Azure).
     let client = match &config.arm {
         Ok(arm) => arm.overrides.builder().map_err(|e| e.to_string())?,
@@ -80,7 +90,7 @@ fn export_settings(config: &crate::settings::Config) -> Result<Option<insights::
     // Trailing or doubled separators, as copied from the portal, are not an error.
     let connection_string = connection_string.split(';').filter(|p| !p.trim().is_empty()).collect::<Vec<_>>().join(";");
     let instance = config.plain("WEBSITE_INSTANCE_ID").map(str::to_owned);
-    Ok(Some(insights::Settings { connection_string, interval, client, instance }))
+    Ok(Some(insights::Settings { connection_string, interval, per_second, client, instance }))
 }
 
 /// Whether telemetry goes to Application Insights.

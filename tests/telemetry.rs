@@ -225,3 +225,62 @@ async fn a_dead_ingestion_endpoint_costs_requests_nothing() {
     assert!(slowest < Duration::from_secs(1), "the slowest request took {slowest:?}");
     assert!(handler.output().contains("telemetry is exported to Application Insights"), "telemetry was on");
 }
+
+/// What Application Insights' SDKs score an operation id with (djb2 over its text, in [0, 100]).
+fn sampling_score(operation_id: &str) -> f64 {
+    let hash = operation_id.bytes().fold(5381i32, |h, b| h.wrapping_mul(33).wrapping_add(i32::from(b)));
+    f64::from(hash.checked_abs().unwrap_or(i32::MAX)) / f64::from(i32::MAX) * 100.0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_load_one_operation_in_n_is_recorded_and_counted_n_times() {
+    let h = harness();
+    let (ca_pem, tls_config) = tls::tls_for("127.0.0.1");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let ingestion = format!("https://127.0.0.1:{}/", listener.local_addr().unwrap().port());
+    let sink = Arc::new(Sink::default());
+    tokio::spawn(tls::serve(listener, tls_config, sink.clone(), |_| false, track));
+    let identity = h.identity_server();
+    let (mut settings, _proxy) = settings(h, &ingestion, &ca_pem, &identity);
+    settings.push(("VAULTFN_TELEMETRY_MAX_PER_SECOND".into(), "5".into()));
+    let handler = Handler::spawn("telemetry, sampled", &settings).await;
+    let client = vaultfn_testbed::http_client_builder().build().unwrap();
+
+    // A caller that did not sample its trace is not recorded here either.
+    let unsampled = vaultfn_handler::telemetry::context::new_trace_id().to_string();
+    let response = client
+        .get(handler.url("/api/health"))
+        .header("traceparent", format!("00-{unsampled}-{PARENT_SPAN}-00"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    let started = Instant::now();
+    let mut sent = 0u32;
+    while started.elapsed() < Duration::from_millis(3500) {
+        let batch = (0..8).map(|_| client.get(handler.url("/api/health")).send());
+        for response in futures::future::join_all(batch).await {
+            assert_eq!(response.unwrap().status(), 200);
+            sent += 1;
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let envelopes = sink.envelopes.lock().unwrap().clone();
+    let requests: Vec<&Value> =
+        envelopes.iter().filter(|e| e["name"] == "Microsoft.ApplicationInsights.Request").collect();
+    assert!(named(&envelopes, "Request", &unsampled).is_empty(), "an unsampled caller's request was recorded");
+    assert!(!requests.is_empty() && requests.len() < sent as usize / 2, "{} of {sent} recorded", requests.len());
+    let rate = |e: &Value| e["sampleRate"].as_f64().unwrap_or(100.0);
+    let sampled: Vec<&&Value> = requests.iter().filter(|e| rate(e) < 100.0).collect();
+    assert!(!sampled.is_empty(), "no request says it was sampled: {sent} sent in 3.5 s");
+    for request in &sampled {
+        let id = request["tags"]["ai.operation.id"].as_str().unwrap();
+        assert!(sampling_score(id) < rate(request), "kept at {} with score {}", rate(request), sampling_score(id));
+        assert!((100.0 / rate(request)).fract().abs() < 1e-9, "one in a whole N: {}", rate(request));
+    }
+    // Each kept request stands for 100/sampleRate of them: the count in the portal stays whole.
+    let counted: f64 = requests.iter().map(|e| 100.0 / rate(e)).sum();
+    let ratio = counted / f64::from(sent);
+    assert!((0.25..4.0).contains(&ratio), "{counted:.0} counted for {sent} sent");
+}

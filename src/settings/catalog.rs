@@ -60,4 +60,5 @@ pub const SETTINGS: &[Setting] = &[
     s("AZURE_FUNCTIONAPP_RESOURCE_ID", Origin::Optional),
     s("APPLICATIONINSIGHTS_CONNECTION_STRING", Origin::Platform),
     s("VAULTFN_TELEMETRY_INTERVAL_MS", Origin::Optional),
+    s("VAULTFN_TELEMETRY_MAX_PER_SECOND", Origin::Optional),
 ];

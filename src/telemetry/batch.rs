@@ -24,7 +24,8 @@ const MAX_BATCH: usize = 512;
 const WARN_EVERY: Duration = Duration::from_secs(300);
 
 enum Item {
-    Span(SpanData),
+    /// With the sampling rate (one in N) its operation was kept at.
+    Span(SpanData, u32),
     Log(SdkLogRecord),
 }
 
@@ -48,8 +49,8 @@ impl Batches {
         Self { queue, flushes }
     }
 
-    pub(super) fn span(&self, span: SpanData) {
-        let _ = self.queue.try_send(Item::Span(span));
+    pub(super) fn span(&self, span: SpanData, one_in: u32) {
+        let _ = self.queue.try_send(Item::Span(span, one_in));
     }
 
     pub(super) fn log(&self, record: SdkLogRecord) {
@@ -78,7 +79,7 @@ async fn run(
     loop {
         tokio::select! {
             item = items.recv() => match item {
-                Some(Item::Span(span)) => spans.push(span),
+                Some(Item::Span(span, one_in)) => spans.push((span, one_in)),
                 Some(Item::Log(record)) => logs.push(record),
                 None => return,
             },
@@ -87,7 +88,7 @@ async fn run(
                 for _ in 0..MAX_QUEUE {
                     let Ok(item) = items.try_recv() else { break };
                     match item {
-                        Item::Span(span) => spans.push(span),
+                        Item::Span(span, one_in) => spans.push((span, one_in)),
                         Item::Log(record) => logs.push(record),
                     }
                 }
@@ -106,19 +107,30 @@ async fn run(
     }
 }
 
-/// One upload per kind; a failed one (after the exporter's own retries) is dropped, and said so
-/// in the log at most once per [`WARN_EVERY`].
+/// One upload per kind (spans: per sampling rate, which each envelope carries as `sampleRate`);
+/// a failed one (after the exporter's own retries) is dropped, and said so in the log at most
+/// once per [`WARN_EVERY`].
 async fn export(
     exporter: &Exporter<ExportClient>,
-    spans: &mut Vec<SpanData>,
+    spans: &mut Vec<(SpanData, u32)>,
     logs: &mut Vec<SdkLogRecord>,
     scope: &InstrumentationScope,
     warned: &mut Option<Instant>,
 ) {
     let mut failure = None;
-    if !spans.is_empty() {
-        let count = spans.len();
-        if let Err(e) = SpanExporter::export(exporter, std::mem::take(spans)).await {
+    let mut spans = std::mem::take(spans);
+    while let Some(&(_, one_in)) = spans.first() {
+        let (same, rest): (Vec<_>, Vec<_>) = spans.into_iter().partition(|(_, n)| *n == one_in);
+        spans = rest;
+        let count = same.len();
+        let batch = same.into_iter().map(|(span, _)| span).collect();
+        let result = if one_in <= 1 {
+            SpanExporter::export(exporter, batch).await
+        } else {
+            let sampled = exporter.clone().with_sample_rate(1.0 / f64::from(one_in));
+            SpanExporter::export(&sampled, batch).await
+        };
+        if let Err(e) = result {
             failure = Some((e, count));
         }
     }

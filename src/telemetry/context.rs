@@ -112,7 +112,11 @@ pub struct RequestContext {
     pub span_id: SpanId,
     /// The caller's span, when the request came with a `traceparent`.
     pub parent: Option<SpanId>,
+    /// Whether this request is recorded: its caller did not say otherwise, and, when telemetry
+    /// is exported, sampling keeps it (`traceparent`s it sends on say the same).
     pub sampled: bool,
+    /// Recorded as one operation in this many (1: every one is).
+    pub one_in: u32,
     pub state: Option<Box<str>>,
     pub invocation_id: Option<Box<str>>,
     /// The function invoked, once known: from the route, or from the payload-mode path.
@@ -128,12 +132,14 @@ impl RequestContext {
             span_id: new_span_id(),
             parent: None,
             sampled: true,
+            one_in: 1,
             state: None,
             invocation_id: None,
             function: None,
         };
-        if let Some(parent) = traceparent.and_then(TraceParent::parse) {
-            context.continue_from(parent, tracestate);
+        match traceparent.and_then(TraceParent::parse) {
+            Some(parent) => context.continue_from(parent, tracestate),
+            None => context.sample(true),
         }
         context.set_invocation_id(invocation_id);
         context
@@ -143,8 +149,16 @@ impl RequestContext {
     pub fn continue_from(&mut self, parent: TraceParent, tracestate: Option<&str>) {
         self.trace_id = parent.trace_id;
         self.parent = Some(parent.span_id);
-        self.sampled = parent.sampled;
         self.state = tracestate.and_then(valid_tracestate).map(Into::into);
+        self.sample(parent.sampled);
+    }
+
+    /// Decides, from the trace id, whether this request is recorded (`upstream`: whether its
+    /// caller recorded it, or would have).
+    fn sample(&mut self, upstream: bool) {
+        let kept = super::insights::pipeline().map_or(Some(1), |p| p.sampler.keeps(self.trace_id));
+        self.sampled = upstream && kept.is_some();
+        self.one_in = kept.unwrap_or(1);
     }
 
     /// Keeps the first invocation id given, if it is short and printable (it goes into every

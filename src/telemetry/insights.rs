@@ -30,6 +30,7 @@ use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
 use super::batch::Batches;
 use super::metrics::Metrics;
+use super::sampling::Sampler;
 use super::upload::{ExportClient, parse_connection_string};
 
 const DEFAULT_BATCH_INTERVAL: Duration = Duration::from_secs(5);
@@ -43,6 +44,8 @@ const NAME: &str = "vaultfn-handler";
 pub struct Settings {
     pub connection_string: String,
     pub interval: Option<Duration>,
+    /// Operations recorded whole per second before sampling starts; `None`: every one.
+    pub per_second: Option<u32>,
     /// Our client, with the test doubles' CA and pins (process environment only, refused in Azure).
     pub client: reqwest::ClientBuilder,
     pub instance: Option<String>,
@@ -53,6 +56,7 @@ pub(super) struct Pipeline {
     /// Only makes records: the SDK's record type has no other constructor.
     logger: SdkLogger,
     metrics: Arc<Metrics>,
+    pub(super) sampler: Arc<Sampler>,
     client: ExportClient,
     track: String,
     pub(super) scope: InstrumentationScope,
@@ -69,8 +73,9 @@ impl Pipeline {
         self.metrics.key_vault_latency(elapsed);
     }
 
-    pub(super) fn span(&self, span: SpanData) {
-        self.batches.span(span);
+    /// `one_in`: the sampling rate its operation was kept at.
+    pub(super) fn span(&self, span: SpanData, one_in: u32) {
+        self.batches.span(span, one_in);
     }
 
     pub(super) fn log_record(&self) -> SdkLogRecord {
@@ -115,9 +120,12 @@ pub fn start(settings: Settings) -> Result<(), String> {
     let metrics = Arc::new(Metrics::new(instrumentation_key, tags));
     let every = settings.interval.unwrap_or(DEFAULT_METRIC_INTERVAL);
     client.runtime.spawn(report_metrics(metrics.clone(), client.clone(), track.clone(), every));
+    let sampler = Arc::new(Sampler::new(settings.per_second));
+    let adapting = sampler.clone();
+    client.runtime.spawn(async move { adapting.adapt().await });
 
     PIPELINE
-        .set(Pipeline { batches, logger, metrics, client, track, scope })
+        .set(Pipeline { batches, logger, metrics, sampler, client, track, scope })
         .map_err(|_| "telemetry was already started".to_owned())
 }
 

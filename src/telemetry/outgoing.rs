@@ -98,6 +98,8 @@ impl Target {
 /// One call in flight.
 struct Call {
     traceparent: TraceParent,
+    /// The sampling rate (one in N) the calling request was kept at.
+    one_in: u32,
     /// The calling request's span; none for a call no request made.
     parent: Option<SpanId>,
     state: Option<Box<str>>,
@@ -116,16 +118,21 @@ struct Call {
 impl Call {
     fn start(method: &str, url: &Url, target: Target) -> Self {
         let span_id = context::new_span_id();
-        let from_request = context::with_current(|c| (c.child(span_id), c.span_id, c.state.clone(), c.function));
-        let (traceparent, parent, state, function) = match from_request {
-            Some((traceparent, parent, state, function)) => (traceparent, Some(parent), state, function),
+        let from_request =
+            context::with_current(|c| (c.child(span_id), c.one_in, c.span_id, c.state.clone(), c.function));
+        let (traceparent, one_in, parent, state, function) = match from_request {
+            Some((traceparent, one_in, parent, state, function)) => {
+                (traceparent, one_in, Some(parent), state, function)
+            }
+            // Calls of the process's own (refreshes, scans) are few, and each is recorded.
             None => {
                 let trace_id: TraceId = context::new_trace_id();
-                (TraceParent { trace_id, span_id, sampled: true }, None, None, None)
+                (TraceParent { trace_id, span_id, sampled: true }, 1, None, None, None)
             }
         };
         Self {
             traceparent,
+            one_in,
             parent,
             state,
             function,
@@ -203,7 +210,7 @@ fn dependency(call: &Call, status: Option<u16>, elapsed: Duration) {
         status: outcome(status),
         instrumentation_scope: pipeline.scope.clone(),
     };
-    pipeline.span(span);
+    pipeline.span(span, call.one_in);
 }
 
 /// What a dependency may show of a URL: never its query (SAS signatures, `code=`), fragment or

@@ -26,7 +26,15 @@ impl Incoming {
         let mut context = RequestContext::new(header(TRACEPARENT), tracestate.as_deref(), header(INVOCATION_ID_HEADER));
         let matched = request.extensions().get::<MatchedPath>();
         context.function = matched.and_then(|m| function_of(m.as_str()));
-        let route = super::exporting().then(|| matched.map(|m| (m.clone(), request.uri().path().into()))).flatten();
+        let route = match super::insights::pipeline() {
+            Some(pipeline) => {
+                if context.function.is_some() {
+                    pipeline.sampler.count();
+                }
+                matched.map(|m| (m.clone(), request.uri().path().into()))
+            }
+            None => None,
+        };
         Self { context: Some(context), started: SystemTime::now(), route }
     }
 
@@ -58,6 +66,9 @@ fn function_of(matched: &str) -> Option<&'static str> {
 
 /// Names the function a payload-mode invocation runs (its path says which).
 pub fn invoked(function: &'static str) {
+    if let Some(pipeline) = super::insights::pipeline() {
+        pipeline.sampler.count();
+    }
     context::with_current_mut(|c| c.function = Some(function));
 }
 

@@ -55,7 +55,7 @@ pub(super) fn request(
         status: outcome(Some(status)),
         instrumentation_scope: pipeline.scope.clone(),
     };
-    pipeline.span(span);
+    pipeline.span(span, context.one_in);
 }
 
 pub(super) fn span_context(trace_id: opentelemetry::trace::TraceId, span_id: SpanId) -> SpanContext {

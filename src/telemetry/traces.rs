@@ -34,6 +34,10 @@ impl<S: Subscriber> Layer<S> for TraceLayer {
         let Some(pipeline) = pipeline() else {
             return;
         };
+        // A request sampling left out takes its lines with it, all but its warnings and errors.
+        if *meta.level() > Level::WARN && context::with_current(|c| c.sampled) == Some(false) {
+            return;
+        }
         let mut record = pipeline.log_record();
         let (number, text) = severity(*meta.level());
         record.set_severity_number(number);
