@@ -105,7 +105,7 @@ mod tests {
     #[test]
     fn the_score_is_the_djb2_hash_of_the_id_text() {
         // By hand: 5381 * 33 + '0' (48) per character, wrapping in 32 bits.
-        let id = TraceId::from(0u128 + 1);
+        let id = TraceId::from(1u128);
         let mut expected: i64 = 5381;
         for c in format!("{:032x}", 1u128).bytes() {
             expected = ((expected * 33 + i64::from(c)) as i32) as i64;
