@@ -3,8 +3,10 @@
 use std::{convert::Infallible, future::Future, net::Ipv4Addr, sync::Arc, time::Duration};
 
 use axum::{extract::Request, response::Response};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use tokio::{net::TcpListener, task::JoinSet};
+
+mod idle;
 
 use crate::{
     settings::Config,
@@ -66,9 +68,9 @@ impl Application {
     }
 }
 
-/// Serves HTTP/1.1 on `listener` with `service` until `stop` completes: each connection must send
-/// every request head within `header_read_timeout` of the server waiting for it (which also ends
-/// idle keep-alive connections). After `stop`, no connection is accepted, each one finishes the
+/// Serves HTTP/1.1 on `listener` with `service` until `stop` completes: a connection with no
+/// request in service is closed once `header_read_timeout` passes without it sending a whole
+/// request head (which also ends idle keep-alive connections). After `stop`, no connection is accepted, each one finishes the
 /// request it is in, and this returns once all are closed. Shared with the CLI's local host.
 pub async fn serve<S>(
     listener: TcpListener,
@@ -101,17 +103,23 @@ where
         let service = service.clone();
         let mut stopping = stopping_rx.clone();
         connections.spawn(async move {
+            let activity = Arc::new(idle::Activity::new());
+            let serving = activity.clone();
             let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                tower::ServiceExt::oneshot(service.clone(), request.map(axum::body::Body::new))
+                let (serving, service) = (serving.clone(), service.clone());
+                async move { serving.serve(tower::ServiceExt::oneshot(service, request.map(axum::body::Body::new))).await }
             });
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            builder.timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
+            let builder = hyper::server::conn::http1::Builder::new();
             let mut connection = std::pin::pin!(builder.serve_connection(TokioIo::new(stream), service));
             tokio::select! {
                 result = connection.as_mut() => {
                     if let Err(e) = result {
                         tracing::debug!(error = %e, "connection ended");
                     }
+                    return;
+                }
+                () = activity.idle_for(header_read_timeout) => {
+                    tracing::debug!("connection closed: no request head within the limit");
                     return;
                 }
                 _ = stopping.wait_for(|stopping| *stopping) => connection.as_mut().graceful_shutdown(),

@@ -103,7 +103,8 @@ pub fn shutdown() {
     insights::shutdown();
 }
 
-/// The JSON line of [`fmt::format::Json`], opened with the current request's ids.
+/// The JSON line of [`fmt::format::Json`], opened with the current request's ids and function
+/// (so a line carries them at any level, without the request span's fields that `debug` adds).
 struct WithTraceIds<F>(F);
 
 impl<S, N, F> FormatEvent<S, N> for WithTraceIds<F>
@@ -118,6 +119,10 @@ where
             if let Some(id) = &c.invocation_id {
                 // Printable ASCII without quotes or backslashes (checked when taken): nothing to escape.
                 ids.push_str(&format!(r#","invocation_id":"{id}""#));
+            }
+            if let Some(function) = c.function {
+                // One of our functions' names: letters and dashes.
+                ids.push_str(&format!(r#","function":"{function}""#));
             }
             ids
         });

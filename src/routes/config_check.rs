@@ -1,8 +1,6 @@
-use std::collections::HashMap;
-
 use axum::{
     Json,
-    extract::{Query, State},
+    extract::{RawQuery, State},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -13,11 +11,15 @@ use crate::{problem::ApiError, settings::classify, settings::deep};
 /// 200 when every reported setting is resolved, 503 otherwise, so App Service health checks can
 /// point at it. `?deep=true` also looks up the Key Vault secret behind each `SETTING=SecretName`
 /// entry and warns about disabled, expired and expiring secrets without changing the status.
-pub async fn config_check(
-    State(state): State<SharedState>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, ApiError> {
-    let deep = match query.get("deep").map(|v| v.to_ascii_lowercase()) {
+pub async fn config_check(State(state): State<SharedState>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
+    // The last `deep` counts, as it did with a map of the query; most checks carry none.
+    let deep = query.as_deref().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .filter(|(k, _)| k == "deep")
+            .last()
+            .map(|(_, v)| v.to_ascii_lowercase())
+    });
+    let deep = match deep {
         None => false,
         Some(v) if v == "true" || v == "1" => true,
         Some(v) if v == "false" || v == "0" || v.is_empty() => false,

@@ -5,6 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use axum::extract::{MatchedPath, Request};
+use axum::http::HeaderName;
 use serde_json::Value;
 
 use super::context::{self, Entered, INVOCATION_ID_HEADER, RequestContext, TRACEPARENT, TRACESTATE, TraceParent};
@@ -20,10 +21,15 @@ pub struct Incoming {
 
 impl Incoming {
     pub fn start(request: &Request) -> Self {
+        // Names made once: a `&str` lookup would parse the name on every request.
+        const TRACEPARENT_NAME: HeaderName = HeaderName::from_static(TRACEPARENT);
+        const TRACESTATE_NAME: HeaderName = HeaderName::from_static(TRACESTATE);
+        const INVOCATION_ID_NAME: HeaderName = HeaderName::from_static(INVOCATION_ID_HEADER);
         let headers = request.headers();
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        let tracestate = joined(headers.get_all(TRACESTATE).iter().filter_map(|v| v.to_str().ok()));
-        let mut context = RequestContext::new(header(TRACEPARENT), tracestate.as_deref(), header(INVOCATION_ID_HEADER));
+        let header = |name: &HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+        let tracestate = joined(headers.get_all(&TRACESTATE_NAME).iter().filter_map(|v| v.to_str().ok()));
+        let mut context =
+            RequestContext::new(header(&TRACEPARENT_NAME), tracestate.as_deref(), header(&INVOCATION_ID_NAME));
         let matched = request.extensions().get::<MatchedPath>();
         context.function = matched.and_then(|m| function_of(m.as_str()));
         let route = match super::insights::pipeline() {
