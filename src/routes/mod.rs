@@ -42,16 +42,14 @@ pub fn app(state: SharedState) -> Router {
         let functions = functions.clone();
         move |path, request| invocation::invoke(functions.clone(), state.clone(), path, request)
     };
-    // Only payload mode reads a body: the function routes are GETs and leave theirs unread.
-    let invoke = post(invoke).route_layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
-    with_layers(Router::new().route("/", get(ready)).route("/{function}", invoke).merge(functions))
+    with_layers(Router::new().route("/", get(ready)).route("/{function}", post(invoke)).merge(functions))
 }
 
-/// What every request passes through: a too-large body's 413 as problem+json, a panic caught as a
-/// 500 (a dead handler would lose every request in flight and wait for the host to restart it),
-/// the request span.
+/// What every request passes through: the body limit, a panic caught as a 500 (a dead handler
+/// would lose every request in flight and wait for the host to restart it), the request span.
 pub fn with_layers(routes: Router) -> Router {
     routes
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(tower::util::MapResponseLayer::new(body_too_large_as_problem))
         .layer(CatchPanicLayer::custom(
             panic_as_problem as fn(Box<dyn std::any::Any + Send>) -> axum::response::Response,
