@@ -84,6 +84,16 @@ fn settings(h: &Harness, ingestion: &str, ca_pem: &str, identity: &IdentityServe
     (settings, proxy)
 }
 
+/// An ingestion endpoint on 127.0.0.1 over HTTPS: its URL, its CA, what it receives.
+async fn ingestion_endpoint() -> (String, String, Arc<Sink>) {
+    let (ca_pem, tls_config) = tls::tls_for("127.0.0.1");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let ingestion = format!("https://127.0.0.1:{}/", listener.local_addr().unwrap().port());
+    let sink = Arc::new(Sink::default());
+    tokio::spawn(tls::serve(listener, tls_config, sink.clone(), |_| false, track));
+    (ingestion, ca_pem, sink)
+}
+
 fn named<'a>(envelopes: &'a [Value], kind: &str, trace_id: &str) -> Vec<&'a Value> {
     envelopes
         .iter()
@@ -96,11 +106,7 @@ fn named<'a>(envelopes: &'a [Value], kind: &str, trace_id: &str) -> Vec<&'a Valu
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_requests_traceparent_reaches_its_request_dependencies_and_traces() {
     let h = harness();
-    let (ca_pem, tls_config) = tls::tls_for("127.0.0.1");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let ingestion = format!("https://127.0.0.1:{}/", listener.local_addr().unwrap().port());
-    let sink = Arc::new(Sink::default());
-    tokio::spawn(tls::serve(listener, tls_config, sink.clone(), |_| false, track));
+    let (ingestion, ca_pem, sink) = ingestion_endpoint().await;
     let identity = h.identity_server();
     identity.set_token_lifetime(Duration::from_secs(1));
     let (settings, _proxy) = settings(h, &ingestion, &ca_pem, &identity);
@@ -235,11 +241,7 @@ fn sampling_score(operation_id: &str) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn under_load_one_operation_in_n_is_recorded_and_counted_n_times() {
     let h = harness();
-    let (ca_pem, tls_config) = tls::tls_for("127.0.0.1");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let ingestion = format!("https://127.0.0.1:{}/", listener.local_addr().unwrap().port());
-    let sink = Arc::new(Sink::default());
-    tokio::spawn(tls::serve(listener, tls_config, sink.clone(), |_| false, track));
+    let (ingestion, ca_pem, sink) = ingestion_endpoint().await;
     let identity = h.identity_server();
     let (mut settings, _proxy) = settings(h, &ingestion, &ca_pem, &identity);
     settings.push(("VAULTFN_TELEMETRY_MAX_PER_SECOND".into(), "5".into()));
