@@ -10,10 +10,18 @@ use std::sync::Once;
 
 use crate::config_error::{ConfigError, bad};
 
-/// A client builder on the process's TLS provider; redirects are never followed.
+mod tls;
+
+/// A client builder on the process's TLS provider and the system's CA store (read once per
+/// process, see [`tls`]); redirects are never followed.
 pub fn builder() -> reqwest::ClientBuilder {
     install_crypto_provider();
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none())
+    let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    match tls::system() {
+        Some(config) => builder.tls_backend_preconfigured(config),
+        // reqwest makes its own and says why it cannot when the client is built.
+        None => builder,
+    }
 }
 
 /// What an Azure SDK client's transport sends through (`Transport::new(traced(client))`):
@@ -92,12 +100,7 @@ impl Overrides {
         if let Some(path) = &self.ca_file {
             let ca_err = |reason: &str| bad("KEY_VAULT_CA_FILE", reason);
             let pem = std::fs::read(path).map_err(|_| ca_err("cannot read the file"))?;
-            let certs =
-                reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| ca_err("is not a PEM certificate bundle"))?;
-            if certs.is_empty() {
-                return Err(ca_err("contains no PEM certificate"));
-            }
-            builder = builder.tls_certs_merge(certs);
+            builder = builder.tls_backend_preconfigured(tls::with_extra_roots(&pem).map_err(ca_err)?);
         }
         for (host, addr) in &self.resolve {
             builder = builder.resolve(host, *addr);

@@ -9,4 +9,5 @@ mod infra;
 mod layout;
 mod support;
 mod telemetry;
+mod trust;
 mod vault;
