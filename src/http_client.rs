@@ -13,7 +13,8 @@ use crate::config_error::{ConfigError, bad};
 mod tls;
 
 /// A client builder on the process's TLS provider and the system's CA store (read once per
-/// process, in `http_client/tls.rs`); redirects are never followed.
+/// process, in `http_client/tls.rs`); redirects are never followed. Its TLS settings are made:
+/// reqwest's `tls_*` calls on it change nothing; an extra root comes through [`Overrides`].
 pub fn builder() -> reqwest::ClientBuilder {
     install_crypto_provider();
     let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
