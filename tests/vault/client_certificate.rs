@@ -198,11 +198,8 @@ async fn the_token_endpoint_checks_every_part_of_the_assertion() {
     let s = setup(&cert.cert_der);
     let ca = reqwest::Certificate::from_pem(s.entra.ca_pem.as_bytes()).unwrap();
     // The test's own client, trusting the fake Entra's CA alone.
-    let http = vaultfn_testbed::http_client_builder()
-        .tls_certs_only([ca])
-        .resolve(entra::HOST, s.entra.addr)
-        .build()
-        .unwrap();
+    let http =
+        vaultfn_testbed::http_client_builder().tls_certs_only([ca]).resolve(entra::HOST, s.entra.addr).build().unwrap();
     let post = |assertion: String| {
         let body = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("grant_type", "client_credentials")
