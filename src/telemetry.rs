@@ -15,15 +15,14 @@ mod spans;
 mod traces;
 mod upload;
 
-use tracing::{Event, Metadata, Subscriber, field::Field, level_filters::LevelFilter, subscriber::Interest};
+use tracing::{Event, Subscriber, field::Field, level_filters::LevelFilter};
 use tracing_subscriber::{
-    EnvFilter,
     field::{RecordFields, Visit},
+    filter::Targets,
     fmt::{
         self, FmtContext, FormatEvent, FormatFields, FormattedFields,
         format::{JsonFields, Writer},
     },
-    layer::{Context, Layer},
     prelude::*,
     registry::LookupSpan,
 };
@@ -37,20 +36,22 @@ pub const PER_SECOND_SETTING: &str = "VAULTFN_TELEMETRY_MAX_PER_SECOND";
 /// Installs the log output, and the export to Application Insights when the settings ask for it
 /// (without them its layer is `None`, which enables nothing and costs one branch per event).
 pub fn init(config: &crate::settings::Config) {
-    let from_env = std::env::var("RUST_LOG").ok().and_then(|v| Some((EnvFilter::try_new(&v).ok()?, v)));
-    let (filter, directives) = from_env.unwrap_or_else(|| (EnvFilter::new("info"), "info".to_owned()));
+    // `target=level` directives (`info`, `vaultfn_handler=debug,hyper=warn`): decided once per
+    // call site, so a request pays nothing for the lines it does not write.
+    let from_env = std::env::var("RUST_LOG").ok().filter(|v| !v.trim().is_empty());
+    let parsed = from_env.as_deref().map(str::parse::<Targets>);
+    let filter = match &parsed {
+        Some(Ok(targets)) => targets.clone(),
+        _ => Targets::new().with_default(LevelFilter::INFO),
+    };
     let format = fmt::format().json().with_current_span(true).with_span_list(false);
     let output = fmt::layer().event_format(WithTraceIds(format)).fmt_fields(SpanFields).with_writer(std::io::stdout);
     let export = export_settings(config).and_then(|s| s.map(insights::start).transpose());
     let traces = matches!(export, Ok(Some(()))).then_some(traces::TraceLayer);
-    let registry = tracing_subscriber::registry().with(output).with(traces);
-    // Span and field directives (`target[span{field=value}]=level`) are the only ones written
-    // with brackets, and the only ones for which EnvFilter has to follow each span.
-    let _ = if directives.contains('[') {
-        registry.with(filter).try_init()
-    } else {
-        registry.with(StaticFilter(filter)).try_init()
-    };
+    let _ = tracing_subscriber::registry().with(output).with(traces).with(filter).try_init();
+    if let Some(Err(_)) = parsed {
+        tracing::warn!("RUST_LOG is not a list of target=level directives; logging at info");
+    }
     match export {
         Ok(Some(_)) => tracing::info!("telemetry is exported to Application Insights"),
         Ok(None) => {}
@@ -172,25 +173,6 @@ pub fn install_panic_hook() {
         let location = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
         tracing::error!(%location, "panic");
     }));
-}
-
-/// An [`EnvFilter`] without span or field directives: the same answers, minus the span tracking
-/// it only needs for those, which takes a process-wide lock on every span's creation, entry,
-/// exit and close (several times per request).
-struct StaticFilter(EnvFilter);
-
-impl<S: Subscriber> Layer<S> for StaticFilter {
-    fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
-        Layer::<S>::register_callsite(&self.0, meta)
-    }
-
-    fn enabled(&self, meta: &Metadata<'_>, cx: Context<'_, S>) -> bool {
-        Layer::<S>::enabled(&self.0, meta, cx)
-    }
-
-    fn max_level_hint(&self) -> Option<LevelFilter> {
-        Layer::<S>::max_level_hint(&self.0)
-    }
 }
 
 /// Span fields as one JSON object, as [`JsonFields`] writes them, but streamed: no map and no
