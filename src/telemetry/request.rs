@@ -37,7 +37,10 @@ impl Incoming {
                 if context.function.is_some() {
                     pipeline.sampler.count();
                 }
-                matched.map(|m| (m.clone(), request.uri().path().into()))
+                // A forwarded request sampling left out is never sent: nothing to keep for it. (In
+                // payload mode the payload may still name another trace, decided again then.)
+                let dropped = context.function.is_some() && !context.sampled;
+                matched.filter(|_| !dropped).map(|m| (m.clone(), request.uri().path().into()))
             }
             None => None,
         };

@@ -84,10 +84,13 @@ fn one_in(average: f64, per_second: u32) -> u32 {
 /// The operation's sampling score in [0, 100]: the djb2 hash of the operation id as written
 /// (32 lowercase hex digits), in 32-bit arithmetic, its magnitude over `i32::MAX`.
 pub(super) fn score(trace_id: TraceId) -> f64 {
-    let id = trace_id.to_string();
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut hash: i32 = 5381;
-    for byte in id.bytes() {
-        hash = hash.wrapping_shl(5).wrapping_add(hash).wrapping_add(i32::from(byte));
+    // The id's text, digit by digit, without writing it out.
+    for byte in trace_id.to_bytes() {
+        for digit in [HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0x0f)]] {
+            hash = hash.wrapping_shl(5).wrapping_add(hash).wrapping_add(i32::from(digit));
+        }
     }
     let magnitude = if hash == i32::MIN { i32::MAX } else { hash.abs() };
     f64::from(magnitude) / f64::from(i32::MAX) * 100.0
@@ -112,6 +115,11 @@ mod tests {
         }
         assert_eq!(score(id), (expected.unsigned_abs() as f64) / f64::from(i32::MAX) * 100.0);
         assert!(ids(10_000).map(score).all(|s| (0.0..=100.0).contains(&s)));
+        let of_text = |id: TraceId| {
+            let hash = id.to_string().bytes().fold(5381i32, |h, b| h.wrapping_mul(33).wrapping_add(i32::from(b)));
+            f64::from(hash.checked_abs().unwrap_or(i32::MAX)) / f64::from(i32::MAX) * 100.0
+        };
+        assert!(ids(10_000).all(|id| score(id) == of_text(id)));
     }
 
     #[test]
