@@ -64,24 +64,21 @@ fn export_settings(config: &crate::settings::Config) -> Result<Option<insights::
     let Some(connection_string) = config.plain(CONNECTION_STRING).map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
-    let interval = match config.plain(INTERVAL_SETTING).map(str::trim) {
-        None => None,
-        Some(raw) => Some(
-            raw.parse::<u64>()
-                .ok()
-                .filter(|ms| (10..=600_000).contains(ms))
-                .map(std::time::Duration::from_millis)
-                .ok_or_else(|| {
-                    format!("{INTERVAL_SETTING} must be a whole number of milliseconds from 10 to 600000")
-                })?,
-        ),
+    let number = |setting, raw, range, unit| {
+        crate::config_error::whole_number::<u32>(setting, raw, range, unit).map_err(|e| e.to_string())
     };
+    let interval = config
+        .plain(INTERVAL_SETTING)
+        .map(|raw| number(INTERVAL_SETTING, raw, 10..=600_000, "milliseconds"))
+        .transpose()?
+        .map(|ms| std::time::Duration::from_millis(ms.into()));
     let per_second = match config.plain(PER_SECOND_SETTING).map(str::trim) {
         None => Some(sampling::DEFAULT_PER_SECOND),
         Some(all) if all.eq_ignore_ascii_case("all") => None,
-        Some(raw) => Some(raw.parse::<u32>().ok().filter(|n| (1..=1_000_000).contains(n)).ok_or_else(|| {
-            format!("{PER_SECOND_SETTING} must be a whole number from 1 to 1000000, or `all` (no sampling)")
-        })?),
+        Some(raw) => Some(
+            number(PER_SECOND_SETTING, raw, 1..=1_000_000, "operations a second")
+                .map_err(|e| format!("{e}, or `all` (no sampling)"))?,
+        ),
     };
     // Resource Manager's settings carry the process's test overrides (refused in Azure).
     let client = match &config.arm {

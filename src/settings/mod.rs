@@ -83,19 +83,14 @@ impl Config {
             Some(_) => Err(crate::config_error::bad(name, "must be true or false")),
         };
         let refresh_on_rotation = flag("REFRESH_REFERENCES_ON_ROTATION")?;
-        let refresh_debounce = match plain(&values, "REFRESH_DEBOUNCE_SECONDS").map(str::trim) {
+        let refresh_debounce = match plain(&values, "REFRESH_DEBOUNCE_SECONDS") {
             None => DEFAULT_REFRESH_DEBOUNCE,
-            Some(v) => v
-                .parse::<u64>()
-                .ok()
-                .filter(|s| (1..=86_400).contains(s))
-                .map(std::time::Duration::from_secs)
-                .ok_or_else(|| {
-                crate::config_error::bad(
-                    "REFRESH_DEBOUNCE_SECONDS",
-                    "must be a whole number of seconds from 1 to 86400",
-                )
-            })?,
+            Some(raw) => std::time::Duration::from_secs(crate::config_error::whole_number(
+                "REFRESH_DEBOUNCE_SECONDS",
+                raw,
+                1..=86_400,
+                "seconds",
+            )?),
         };
         Ok(Self {
             port,

@@ -60,13 +60,7 @@ fn number<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
     range: std::ops::RangeInclusive<T>,
     unit: &str,
 ) -> Result<T, ConfigError> {
-    let Some(raw) = get(vars, setting) else {
-        return Ok(default);
-    };
-    match raw.parse::<T>() {
-        Ok(v) if range.contains(&v) => Ok(v),
-        _ => Err(bad(setting, format!("must be a whole number of {unit} from {} to {}", range.start(), range.end()))),
-    }
+    get(vars, setting).map_or(Ok(default), |raw| crate::config_error::whole_number(setting, raw, range, unit))
 }
 
 impl VaultConfig {
