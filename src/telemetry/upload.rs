@@ -1,7 +1,7 @@
 //! How telemetry reaches the ingestion endpoint: the connection string's `IngestionEndpoint`, and
 //! one HTTPS client (ours: rustls on ring, no redirects, the test settings' CA and pins) on a
-//! runtime of its own, so the SDK's batch threads (which block on each export) never borrow the
-//! request runtime's workers and a slow endpoint holds up nothing but telemetry.
+//! runtime of its own, where the batches are exported too, so uploads never borrow the request
+//! runtime's workers and a slow endpoint holds up nothing but telemetry.
 
 use std::collections::HashMap;
 use std::time::Duration;
