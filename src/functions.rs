@@ -2,6 +2,8 @@
 //! the host reads it (a test keeps the two in step); payload mode uses it to find the route that
 //! answers an invocation of `/{FunctionName}`.
 
+use std::sync::LazyLock;
+
 use serde::Serialize;
 
 /// A function's `authLevel`, and the level a presented key grants.
@@ -95,4 +97,52 @@ pub const TRIGGERED: &[Triggered] = &[
 
 pub fn triggered_by_name(name: &str) -> Option<&'static Triggered> {
     TRIGGERED.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+}
+
+/// The route the handler's router will take, named as the router names it (`/api/secrets/{name}`), and the
+/// function it belongs to when it is a forwarded function route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteOf {
+    pub template: &'static str,
+    pub function: Option<&'static str>,
+}
+
+/// The handler's routes: the functions' (`/api/{route}`), payload mode's `/{function}`, and `/`.
+static ROUTES: LazyLock<matchit::Router<RouteOf>> = LazyLock::new(|| {
+    let mut routes = matchit::Router::new();
+    let mut add = |template: &'static str, function| {
+        let _ = routes.insert(template, RouteOf { template, function });
+    };
+    for function in FUNCTIONS {
+        // Made once per process, and kept for it.
+        let template: &'static str = Box::leak(format!("/{ROUTE_PREFIX}/{}", function.route).into_boxed_str());
+        add(template, Some(function.name));
+    }
+    add("/", None);
+    add("/{function}", None);
+    routes
+});
+
+impl RouteOf {
+    /// `None` when no route matches (the router answers 404).
+    pub fn path(path: &str) -> Option<Self> {
+        ROUTES.at(path).ok().map(|matched| *matched.value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_are_named_as_the_router_names_them() {
+        let secret = RouteOf::path("/api/secrets/db-password").unwrap();
+        assert_eq!((secret.template, secret.function), ("/api/secrets/{name}", Some("secret-metadata")));
+        let check = RouteOf::path("/api/config-check").unwrap();
+        assert_eq!((check.template, check.function), ("/api/config-check", Some("config-check")));
+        assert_eq!(RouteOf::path("/config-check").unwrap().template, "/{function}");
+        assert_eq!(RouteOf::path("/").unwrap().template, "/");
+        assert_eq!(RouteOf::path("/api/secrets/a/b"), None);
+        assert_eq!(RouteOf::path("/api/nothing-here"), None);
+    }
 }

@@ -4,23 +4,25 @@
 
 use std::time::{Duration, SystemTime};
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::Request;
 use axum::http::HeaderName;
 use serde_json::Value;
 
 use super::context::{self, Entered, INVOCATION_ID_HEADER, RequestContext, TRACEPARENT, TRACESTATE, TraceParent};
-use crate::functions::{FUNCTIONS, ROUTE_PREFIX};
+use crate::functions::RouteOf;
 
 /// Kept by the request's future from its first poll to its answer.
 pub struct Incoming {
     context: Option<RequestContext>,
     started: SystemTime,
-    /// Only kept when telemetry is exported: what the Request names besides the function.
-    route: Option<(MatchedPath, Box<str>)>,
+    /// Only kept when telemetry is exported: what the Request names besides the function (the
+    /// route template and the path).
+    route: Option<(&'static str, Box<str>)>,
 }
 
 impl Incoming {
-    pub fn start(request: &Request) -> Self {
+    /// `route`: the one the router will take, if any.
+    pub fn start(request: &Request, route: Option<RouteOf>) -> Self {
         // Names made once: a `&str` lookup would parse the name on every request.
         const TRACEPARENT_NAME: HeaderName = HeaderName::from_static(TRACEPARENT);
         const TRACESTATE_NAME: HeaderName = HeaderName::from_static(TRACESTATE);
@@ -30,8 +32,7 @@ impl Incoming {
         let tracestate = joined(headers.get_all(&TRACESTATE_NAME).iter().filter_map(|v| v.to_str().ok()));
         let mut context =
             RequestContext::new(header(&TRACEPARENT_NAME), tracestate.as_deref(), header(&INVOCATION_ID_NAME));
-        let matched = request.extensions().get::<MatchedPath>();
-        context.function = matched.and_then(|m| function_of(m.as_str()));
+        context.function = route.and_then(|r| r.function);
         let route = match super::insights::pipeline() {
             Some(pipeline) => {
                 if context.function.is_some() {
@@ -40,7 +41,7 @@ impl Incoming {
                 // A forwarded request sampling left out is never sent: nothing to keep for it. (In
                 // payload mode the payload may still name another trace, decided again then.)
                 let dropped = context.function.is_some() && !context.sampled;
-                matched.filter(|_| !dropped).map(|m| (m.clone(), request.uri().path().into()))
+                route.filter(|_| !dropped).map(|r| (r.template, request.uri().path().into()))
             }
             None => None,
         };
@@ -57,7 +58,7 @@ impl Incoming {
         let (Some(context), Some((route, path))) = (self.context.take(), self.route.take()) else {
             return;
         };
-        super::spans::request(&context, route.as_str(), &path, status, self.started, elapsed);
+        super::spans::request(&context, route, &path, status, self.started, elapsed);
     }
 }
 
@@ -65,12 +66,6 @@ impl Incoming {
 fn joined<'a>(values: impl Iterator<Item = &'a str>) -> Option<String> {
     let all: Vec<&str> = values.map(str::trim).filter(|v| !v.is_empty()).collect();
     (!all.is_empty()).then(|| all.join(","))
-}
-
-/// The function a forwarded route belongs to (`/api/secrets/{name}` is `secret-metadata`).
-fn function_of(matched: &str) -> Option<&'static str> {
-    let route = matched.strip_prefix('/')?.strip_prefix(ROUTE_PREFIX)?.strip_prefix('/')?;
-    FUNCTIONS.iter().find(|f| f.route == route).map(|f| f.name)
 }
 
 /// Names the function a payload-mode invocation runs (its path says which).
@@ -164,13 +159,5 @@ mod tests {
         assert_eq!(c.trace_id.to_string(), "0af7651916cd43dd8448eb211c80319c");
         let c = adopted(None, serde_json::json!("not a payload"));
         assert!(c.parent.is_none());
-    }
-
-    #[test]
-    fn forwarded_routes_name_their_function() {
-        assert_eq!(function_of("/api/config-check"), Some("config-check"));
-        assert_eq!(function_of("/api/secrets/{name}"), Some("secret-metadata"));
-        assert_eq!(function_of("/{function}"), None);
-        assert_eq!(function_of("/"), None);
     }
 }

@@ -8,12 +8,12 @@ mod triggers;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use axum::{Router, body::Body, http::Request};
+use axum::{body::Body, http::Request};
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tower::ServiceExt;
-use vaultfn_handler::routes;
+use vaultfn_handler::routes::{self, App};
 use vaultfn_handler::settings::Config;
 use vaultfn_handler::state::AppState;
 use vaultfn_testbed::proxy::{Fault, Proxy};
@@ -35,7 +35,7 @@ pub(super) fn vault() -> &'static Testbed {
 }
 
 /// The app reading that vault through a proxy of its own, its warm-up done.
-pub(super) async fn app(extra: &[(&str, &str)]) -> (Router, Proxy) {
+pub(super) async fn app(extra: &[(&str, &str)]) -> (App, Proxy) {
     let h = harness();
     let proxy = vault().proxy();
     let mut vars = vault().settings(&proxy, &h.identity);
@@ -52,7 +52,7 @@ pub(super) struct Answer {
 }
 
 /// One request; its body must be free of every seeded value and private key.
-pub(super) async fn call(router: &Router, request: Request<Body>) -> Answer {
+pub(super) async fn call(router: &App, request: Request<Body>) -> Answer {
     let response = router.clone().oneshot(request).await.unwrap();
     let status = response.status().as_u16();
     let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -67,7 +67,7 @@ pub(super) async fn call(router: &Router, request: Request<Body>) -> Answer {
     Answer { status, x_cache, json: serde_json::from_slice(&body).unwrap_or(Value::Null) }
 }
 
-pub(super) async fn get(router: &Router, path: &str) -> Answer {
+pub(super) async fn get(router: &App, path: &str) -> Answer {
     call(router, Request::get(path).body(Body::empty()).unwrap()).await
 }
 

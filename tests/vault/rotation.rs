@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::{Router, body::Body, http::Request};
+use axum::{body::Body, http::Request};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use vaultfn_handler::routes;
@@ -17,7 +17,7 @@ use vaultfn_testbed::arm::{ArmFault, FakeArm, Reference, Site};
 use crate::support::{Harness, harness};
 
 struct App {
-    router: Router,
+    router: routes::App,
     proxy: vaultfn_testbed::proxy::Proxy,
     arm: FakeArm,
     site: Site,
@@ -35,7 +35,7 @@ fn app(h: &Harness, site_name: &str, extra: &[(&str, &str)]) -> App {
     App { router: routes::app(Arc::new(AppState::new(config))), proxy, arm, site }
 }
 
-async fn call(router: &Router, request: Request<Body>) -> (u16, Value) {
+async fn call(router: &routes::App, request: Request<Body>) -> (u16, Value) {
     let response = router.clone().oneshot(request).await.unwrap();
     let status = response.status().as_u16();
     let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
@@ -43,7 +43,7 @@ async fn call(router: &Router, request: Request<Body>) -> (u16, Value) {
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
-async fn get(router: &Router, path: &str) -> (u16, Value) {
+async fn get(router: &routes::App, path: &str) -> (u16, Value) {
     call(router, Request::get(path).body(Body::empty()).unwrap()).await
 }
 
