@@ -111,7 +111,10 @@ where
             });
             let builder = hyper::server::conn::http1::Builder::new();
             let mut connection = std::pin::pin!(builder.serve_connection(TokioIo::new(stream), service));
+            // In this order, and without select!'s random start: the connection is what wakes
+            // this task on every request.
             tokio::select! {
+                biased;
                 result = connection.as_mut() => {
                     if let Err(e) = result {
                         tracing::debug!(error = %e, "connection ended");

@@ -104,7 +104,7 @@ where
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         let _entered = this.span.enter();
-        let response = {
+        let (response, latency) = {
             let _current = this.telemetry.enter();
             let response = match &mut this.state {
                 State::Answered(answer) => answer.take().unwrap_or_else(|| ApiError::Internal.into_response()),
@@ -118,10 +118,11 @@ where
                     }
                 },
             };
-            finished(&response, this.start.elapsed(), &this.span);
-            response
+            let latency = this.start.elapsed();
+            finished(&response, latency, &this.span);
+            (response, latency)
         };
-        this.telemetry.finish(response.status().as_u16(), this.start.elapsed());
+        this.telemetry.finish(response.status().as_u16(), latency);
         Poll::Ready(Ok(response))
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use axum::{
     Json,
     extract::{Path, Query, State},
-    http::{HeaderValue, header},
+    http::{HeaderName, HeaderValue, header},
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
@@ -95,8 +95,10 @@ pub(super) fn no_store(body: impl IntoResponse, status: CacheStatus) -> Response
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // A name made once: a `&str` key would be parsed on every answer.
+    const X_CACHE_NAME: HeaderName = HeaderName::from_static(X_CACHE);
     headers.insert(
-        X_CACHE,
+        X_CACHE_NAME,
         HeaderValue::from_static(match status {
             CacheStatus::Hit => "hit",
             CacheStatus::Miss => "miss",

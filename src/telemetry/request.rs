@@ -14,10 +14,9 @@ use crate::functions::RouteOf;
 /// Kept by the request's future from its first poll to its answer.
 pub struct Incoming {
     context: Option<RequestContext>,
-    started: SystemTime,
     /// Only kept when telemetry is exported: what the Request names besides the function (the
-    /// route template and the path).
-    route: Option<(&'static str, Box<str>)>,
+    /// route template and the path), and when it started.
+    route: Option<(&'static str, Box<str>, SystemTime)>,
 }
 
 impl Incoming {
@@ -41,11 +40,11 @@ impl Incoming {
                 // A forwarded request sampling left out is never sent: nothing to keep for it. (In
                 // payload mode the payload may still name another trace, decided again then.)
                 let dropped = context.function.is_some() && !context.sampled;
-                route.filter(|_| !dropped).map(|r| (r.template, request.uri().path().into()))
+                route.filter(|_| !dropped).map(|r| (r.template, request.uri().path().into(), SystemTime::now()))
             }
             None => None,
         };
-        Self { context: Some(context), started: SystemTime::now(), route }
+        Self { context: Some(context), route }
     }
 
     /// Makes this request the thread's current one while the guard lives.
@@ -55,10 +54,10 @@ impl Incoming {
 
     /// Sends the Request, when telemetry is exported and the request invoked a function.
     pub fn finish(&mut self, status: u16, elapsed: Duration) {
-        let (Some(context), Some((route, path))) = (self.context.take(), self.route.take()) else {
+        let (Some(context), Some((route, path, started))) = (self.context.take(), self.route.take()) else {
             return;
         };
-        super::spans::request(&context, route, &path, status, self.started, elapsed);
+        super::spans::request(&context, route, &path, status, started, elapsed);
     }
 }
 
