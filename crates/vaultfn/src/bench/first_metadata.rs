@@ -20,7 +20,7 @@ use super::report::median;
 /// The parts in the order they happen, for the breakdown.
 pub const PARTS: [(&str, &str); 8] = [
     ("ready", "spawn -> first answer on GET / (exec, settings, runtime, listener)"),
-    ("to_first_call", "spawn -> the warm-up's first Key Vault call arrives (client, TLS handshake)"),
+    ("to_first_call", "spawn -> the warm-up's first Key Vault call arrives (client, CA store, TLS handshake)"),
     ("challenge", "the unauthenticated call -> Key Vault's 401 challenge"),
     ("token", "the challenge -> the first call with a token (the identity endpoint)"),
     ("warm_up_listing", "the warm-up's authorized listing, one item"),
