@@ -23,16 +23,18 @@ struct App {
     site: Site,
 }
 
-/// The app for `site`, reading the stand-in through a proxy of its own and the fake ARM.
-fn app(h: &Harness, site_name: &str, extra: &[(&str, &str)]) -> App {
+/// The app for `site`, reading the stand-in through a proxy of its own and the fake ARM, once
+/// its start-up warm-up is done (so the calls a test counts are its own).
+async fn app(h: &Harness, site_name: &str, extra: &[(&str, &str)]) -> App {
     let proxy = h.proxy();
     let arm = FakeArm::start(h.runtime());
     let site = arm.add_site("00000000-0000-0000-0000-00000000a11c", "vaultfn-rg", site_name);
     let mut vars = h.testbed.settings_with_arm(&proxy, &h.identity, &arm);
     vars.push(("AZURE_FUNCTIONAPP_RESOURCE_ID".into(), site.id().to_owned()));
     vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let config = Config::from_vars(vars).unwrap();
-    App { router: routes::app(Arc::new(AppState::new(config))), proxy, arm, site }
+    let state = Arc::new(AppState::new(Config::from_vars(vars).unwrap()));
+    state.vault().expect("a vault is configured").ready().await;
+    App { router: routes::app(state), proxy, arm, site }
 }
 
 async fn call(router: &routes::App, request: Request<Body>) -> (u16, Value) {
@@ -79,7 +81,8 @@ async fn a_rotated_secret_is_pending_until_the_platform_serves_it() {
         h,
         "drift-app",
         &[("CONFIG_CHECK_SETTINGS", "DB"), ("DB", "resolved"), ("SECRET_METADATA_TTL_SECONDS", "0")],
-    );
+    )
+    .await;
     app.site.add_reference(Reference::new("DB", "vaultfn", secret).with_active_version(&v1));
 
     let (status, report) = get(&app.router, "/api/config-check?deep=true").await;
@@ -117,7 +120,8 @@ async fn a_new_version_event_evicts_at_once_and_refreshes_once() {
             ("API_KEY", "resolved"),
             ("REFRESH_REFERENCES_ON_ROTATION", "true"),
         ],
-    );
+    )
+    .await;
     app.site.add_reference(Reference::new("API_KEY", "vaultfn", secret).with_active_version(&v1));
 
     let path = format!("/api/secrets/{secret}");
@@ -148,7 +152,7 @@ async fn a_new_version_event_evicts_at_once_and_refreshes_once() {
 #[tokio::test]
 async fn malformed_and_foreign_events() {
     let h = harness();
-    let app = app(h, "events-app", &[]);
+    let app = app(h, "events-app", &[]).await;
     let bad = json!({"Data": {"event": {"eventType": "Microsoft.KeyVault.SecretNewVersionCreated", "data": {}}}});
     let request = Request::post("/secret-events").body(Body::from(bad.to_string())).unwrap();
     let (status, problem) = call(&app.router, request).await;
@@ -167,7 +171,8 @@ async fn malformed_and_foreign_events() {
 #[tokio::test]
 async fn resource_manager_failures_are_warnings_within_the_budget() {
     let h = harness();
-    let app = app(h, "failing-app", &[("CONFIG_CHECK_SETTINGS", "A"), ("A", "x"), ("KEY_VAULT_TIMEOUT_MS", "1000")]);
+    let app =
+        app(h, "failing-app", &[("CONFIG_CHECK_SETTINGS", "A"), ("A", "x"), ("KEY_VAULT_TIMEOUT_MS", "1000")]).await;
     app.site.add_reference(Reference::new("A", "vaultfn", "plain-secret").with_identity("UserAssigned"));
 
     let (status, report) = get(&app.router, "/api/config-check?deep=true").await;
@@ -195,7 +200,7 @@ async fn resource_manager_failures_are_warnings_within_the_budget() {
 #[tokio::test]
 async fn arm_reports_the_status_where_the_platform_variable_is_absent() {
     let h = harness();
-    let app = app(h, "status-app", &[]);
+    let app = app(h, "status-app", &[]).await;
     app.site.add_reference(
         Reference::new("MISSING_ONE", "vaultfn", "no-such-secret")
             .with_status("SecretNotFound", "Secret not found in vault."),
