@@ -99,8 +99,8 @@ pub fn triggered_by_name(name: &str) -> Option<&'static Triggered> {
     TRIGGERED.iter().find(|f| f.name.eq_ignore_ascii_case(name))
 }
 
-/// The route the handler's router will take, named as the router names it (`/api/secrets/{name}`), and the
-/// function it belongs to when it is a forwarded function route.
+/// The route the handler's router will take, named as the router names it
+/// (`/api/secrets/{name}`), and the function it belongs to when it is a forwarded function route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RouteOf {
     pub template: &'static str,

@@ -43,13 +43,7 @@ pub fn app(state: SharedState) -> App {
         let functions = functions.clone();
         move |path, request| invocation::invoke(functions.clone(), state.clone(), path, request)
     };
-    guarded(Router::new().route("/", get(ready)).route("/{function}", post(invoke)).merge(functions))
-}
-
-/// `routes` behind what every request passes through: the body limit, a panic caught as a 500,
-/// the request span and its telemetry ([`guard`]).
-pub fn guarded(routes: Router) -> App {
-    guard::Guarded::new(routes)
+    guard::Guarded::new(Router::new().route("/", get(ready)).route("/{function}", post(invoke)).merge(functions))
 }
 
 /// The router behind the host's path rules: function routes match in any letter case and with

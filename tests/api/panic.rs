@@ -12,7 +12,7 @@ async fn boom() -> &'static str {
 #[tokio::test]
 async fn a_panic_becomes_a_500_problem_and_the_router_keeps_serving() {
     let routes = Router::new().route("/boom", get(boom)).route("/fine", get(|| async { "fine" }));
-    let app = vaultfn_handler::routes::guarded(routes);
+    let app = vaultfn_handler::routes::guard::Guarded::new(routes);
 
     let request = Request::get(format!("/boom?code={CANARY}")).header("x-functions-key", CANARY);
     let response = app.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
